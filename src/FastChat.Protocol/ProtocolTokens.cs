@@ -1,0 +1,62 @@
+namespace FastChat.Protocol;
+
+/// <summary>The literal tokens of protocol v1.</summary>
+public static class ProtocolTokens
+{
+    /// <summary>Every server line ends with CRLF.</summary>
+    public static ReadOnlySpan<byte> CrLf => "\r\n"u8;
+
+    /// <summary>Server line keywords, each with its separating space where it takes arguments.</summary>
+    public static ReadOnlySpan<byte> Welcome => "WELCOME"u8;
+
+    /// <summary><c>USERS</c>.</summary>
+    public static ReadOnlySpan<byte> Users => "USERS"u8;
+
+    /// <summary><c>JOIN</c>.</summary>
+    public static ReadOnlySpan<byte> Join => "JOIN"u8;
+
+    /// <summary><c>LEAVE</c>.</summary>
+    public static ReadOnlySpan<byte> Leave => "LEAVE"u8;
+
+    /// <summary><c>MSG</c>.</summary>
+    public static ReadOnlySpan<byte> Msg => "MSG"u8;
+
+    /// <summary><c>FULL</c>.</summary>
+    public static ReadOnlySpan<byte> Full => "FULL"u8;
+
+    /// <summary><c>ERR</c>.</summary>
+    public static ReadOnlySpan<byte> Err => "ERR"u8;
+
+    /// <summary><c>PONG</c>.</summary>
+    public static ReadOnlySpan<byte> Pong => "PONG"u8;
+
+    /// <summary><c>BYE</c>.</summary>
+    public static ReadOnlySpan<byte> Bye => "BYE"u8;
+
+    /// <summary>Command names (after the '/').</summary>
+    public static ReadOnlySpan<byte> UsersCommand => "users"u8;
+
+    /// <summary><c>quit</c>.</summary>
+    public static ReadOnlySpan<byte> QuitCommand => "quit"u8;
+
+    /// <summary><c>ping</c>.</summary>
+    public static ReadOnlySpan<byte> PingCommand => "ping"u8;
+
+    /// <summary>ERR codes.</summary>
+    public static ReadOnlySpan<byte> LineTooLongCode => "line-too-long"u8;
+
+    /// <summary><c>unknown-command</c>.</summary>
+    public static ReadOnlySpan<byte> UnknownCommandCode => "unknown-command"u8;
+
+    /// <summary>BYE reasons.</summary>
+    public static ReadOnlySpan<byte> QuitReason => "quit"u8;
+
+    /// <summary><c>shutdown</c>.</summary>
+    public static ReadOnlySpan<byte> ShutdownReason => "shutdown"u8;
+
+    /// <summary><c>slow-consumer</c>.</summary>
+    public static ReadOnlySpan<byte> SlowConsumerReason => "slow-consumer"u8;
+
+    /// <summary>The longest member id a server may send (PROTOCOL.md "WELCOME").</summary>
+    public const int MaxIdLength = 32;
+}

@@ -1,0 +1,177 @@
+namespace FastChat.Protocol;
+
+/// <summary>The kinds of server-to-client lines in protocol v1.</summary>
+public enum ServerLineKind : byte
+{
+    /// <summary>A line this version does not know (clients should ignore it).</summary>
+    Unknown,
+
+    /// <summary><c>WELCOME &lt;id&gt;</c>.</summary>
+    Welcome,
+
+    /// <summary><c>USERS &lt;id&gt; ...</c>.</summary>
+    Users,
+
+    /// <summary><c>JOIN &lt;id&gt;</c>.</summary>
+    Join,
+
+    /// <summary><c>LEAVE &lt;id&gt;</c>.</summary>
+    Leave,
+
+    /// <summary><c>MSG &lt;id&gt; &lt;text&gt;</c>.</summary>
+    Message,
+
+    /// <summary><c>FULL &lt;max&gt;</c>.</summary>
+    Full,
+
+    /// <summary><c>ERR &lt;code&gt; &lt;detail&gt;</c>.</summary>
+    Error,
+
+    /// <summary><c>PONG &lt;token&gt;</c>.</summary>
+    Pong,
+
+    /// <summary><c>BYE &lt;reason&gt;</c>.</summary>
+    Bye,
+}
+
+/// <summary>
+/// One parsed server line. Spans point into the caller's buffer: copy what you keep.
+/// </summary>
+public readonly ref struct ServerLine
+{
+    /// <summary>Creates a parsed line.</summary>
+    public ServerLine(ServerLineKind kind, ReadOnlySpan<byte> argument, ReadOnlySpan<byte> rest)
+    {
+        Kind = kind;
+        Argument = argument;
+        Rest = rest;
+    }
+
+    /// <summary>What the line is.</summary>
+    public ServerLineKind Kind { get; }
+
+    /// <summary>
+    /// The first argument: the id (WELCOME, JOIN, LEAVE, MSG), the max (FULL), the code (ERR),
+    /// the reason (BYE), the token (PONG, may be empty) or the whole id list (USERS, may be empty).
+    /// </summary>
+    public ReadOnlySpan<byte> Argument { get; }
+
+    /// <summary>The text (MSG) or the detail (ERR, may be empty); empty otherwise.</summary>
+    public ReadOnlySpan<byte> Rest { get; }
+
+    /// <summary>Enumerates the ids of a USERS line.</summary>
+    public SpaceSeparatedEnumerator Ids => new(Kind == ServerLineKind.Users ? Argument : default);
+
+    /// <summary>
+    /// Parses one server line without its CRLF (a bare LF-terminated line works the same once the
+    /// framer has cut it). Returns false, with <see cref="ServerLineKind.Unknown"/>, for anything
+    /// that is not a well-formed v1 line.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<byte> line, out ServerLine result)
+    {
+        result = default;
+        int space = line.IndexOf((byte)' ');
+        ReadOnlySpan<byte> keyword = space < 0 ? line : line[..space];
+        ReadOnlySpan<byte> args = space < 0 ? default : line[(space + 1)..];
+
+        // MSG <id> <text>
+        if (keyword.SequenceEqual(ProtocolTokens.Msg))
+        {
+            int idEnd = args.IndexOf((byte)' ');
+            if (idEnd <= 0)
+            {
+                return false;
+            }
+
+            result = new ServerLine(ServerLineKind.Message, args[..idEnd], args[(idEnd + 1)..]);
+            return true;
+        }
+
+        // JOIN <id> | LEAVE <id> | WELCOME <id> | FULL <max> | BYE <reason>
+        ServerLineKind single =
+            keyword.SequenceEqual(ProtocolTokens.Join) ? ServerLineKind.Join :
+            keyword.SequenceEqual(ProtocolTokens.Leave) ? ServerLineKind.Leave :
+            keyword.SequenceEqual(ProtocolTokens.Welcome) ? ServerLineKind.Welcome :
+            keyword.SequenceEqual(ProtocolTokens.Full) ? ServerLineKind.Full :
+            keyword.SequenceEqual(ProtocolTokens.Bye) ? ServerLineKind.Bye :
+            ServerLineKind.Unknown;
+        if (single != ServerLineKind.Unknown)
+        {
+            if (args.IsEmpty || args.Contains((byte)' '))
+            {
+                return false;
+            }
+
+            result = new ServerLine(single, args, default);
+            return true;
+        }
+
+        // USERS [<id> ...]
+        if (keyword.SequenceEqual(ProtocolTokens.Users))
+        {
+            result = new ServerLine(ServerLineKind.Users, args, default);
+            return true;
+        }
+
+        // PONG [<token>]
+        if (keyword.SequenceEqual(ProtocolTokens.Pong))
+        {
+            result = new ServerLine(ServerLineKind.Pong, args, default);
+            return true;
+        }
+
+        // ERR <code> [<detail>]
+        if (keyword.SequenceEqual(ProtocolTokens.Err))
+        {
+            if (args.IsEmpty)
+            {
+                return false;
+            }
+
+            int codeEnd = args.IndexOf((byte)' ');
+            result = codeEnd < 0
+                ? new ServerLine(ServerLineKind.Error, args, default)
+                : new ServerLine(ServerLineKind.Error, args[..codeEnd], args[(codeEnd + 1)..]);
+            return true;
+        }
+
+        return false;
+    }
+}
+
+/// <summary>Enumerates the space-separated tokens of a span (empty tokens are skipped).</summary>
+public ref struct SpaceSeparatedEnumerator
+{
+    private ReadOnlySpan<byte> _remaining;
+
+    /// <summary>Creates an enumerator over <paramref name="text"/>.</summary>
+    public SpaceSeparatedEnumerator(ReadOnlySpan<byte> text)
+    {
+        _remaining = text;
+        Current = default;
+    }
+
+    /// <summary>The current token.</summary>
+    public ReadOnlySpan<byte> Current { get; private set; }
+
+    /// <summary>Supports <c>foreach</c>.</summary>
+    public readonly SpaceSeparatedEnumerator GetEnumerator() => this;
+
+    /// <summary>Moves to the next token.</summary>
+    public bool MoveNext()
+    {
+        while (!_remaining.IsEmpty)
+        {
+            int space = _remaining.IndexOf((byte)' ');
+            ReadOnlySpan<byte> token = space < 0 ? _remaining : _remaining[..space];
+            _remaining = space < 0 ? default : _remaining[(space + 1)..];
+            if (!token.IsEmpty)
+            {
+                Current = token;
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
