@@ -1,0 +1,140 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using FastChat.Server.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FastChat.Server;
+
+/// <summary>
+/// A FastChat server (protocol v1, docs/PROTOCOL.md): accepts members, broadcasts their lines in one
+/// global order, cuts off slow consumers, and shuts down gracefully.
+/// </summary>
+public sealed class ChatServer : IAsyncDisposable
+{
+    private readonly ChatServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly ServerContext _context;
+    private SocketListener? _listener;
+    private Task? _acceptLoop;
+    private Timer? _statsTimer;
+    private int _stopped;
+
+    /// <summary>Creates a server; nothing listens until <see cref="Start"/>.</summary>
+    /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
+    public ChatServer(ChatServerOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        IReadOnlyList<string> errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
+        }
+
+        _options = options;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("FastChat.Server");
+        int segmentSize = Math.Max(options.LogSegmentSize,
+            PinnedBlocks.RoundUpToPage(FastChat.Protocol.ServerLineWriter.MaxLineBytes(options.MaxLineLength)));
+        var pools = new ServerPools(options.MaxLineLength, options.MaxClients, segmentSize);
+        _context = new ServerContext(options, pools, new ServerCounters(meterFactory), _logger);
+    }
+
+    /// <summary>The address the server listens on (with the real port), once started.</summary>
+    public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint;
+
+    /// <summary>Members connected now.</summary>
+    public int MemberCount => _context.Hub.MemberCount;
+
+    internal ServerContext Context => _context;
+
+    /// <summary>Binds, listens and starts accepting. Returns the bound address.</summary>
+    public IPEndPoint Start()
+    {
+        if (_listener is not null)
+        {
+            throw new InvalidOperationException("The server is already started.");
+        }
+
+        var endPoint = new IPEndPoint(IPAddress.Parse(_options.Bind), _options.Port);
+        _listener = new SocketListener(endPoint, _options.Backlog, _logger);
+        _acceptLoop = Task.Run(() => _listener.RunAsync(socket => Connection.Accept(socket, _context)));
+        if (_options.StatsInterval > TimeSpan.Zero)
+        {
+            _statsTimer = new Timer(static s => ((ChatServer)s!).LogStats(), this, _options.StatsInterval, _options.StatsInterval);
+        }
+
+        Log.Listening(_logger, _listener.LocalEndPoint, _options.MaxClients, _options.MaxLineLength, _options.MaxPendingBytes);
+        return _listener.LocalEndPoint;
+    }
+
+    /// <summary>
+    /// Graceful shutdown: stop accepting, broadcast every line already received, send every member
+    /// <c>BYE shutdown</c> as its last line, and close. Connections still open after the drain
+    /// timeout (or when <paramref name="cancellationToken"/> fires) are aborted.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        _listener?.Dispose();
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+
+        Member[] members = _context.Hub.Close();
+        Log.ShuttingDown(_logger, members.Length, _options.DrainTimeout);
+        foreach (Member member in members)
+        {
+            ((Connection)member.Transport).OnShutdown();
+        }
+
+        Task allClosed = _context.WhenAllClosed();
+        int aborted = 0;
+        try
+        {
+            await allClosed.WaitAsync(_options.DrainTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            foreach (Connection connection in _context.Connections)
+            {
+                aborted++;
+                connection.Abort(CloseReason.DrainTimeout);
+            }
+        }
+
+        // Lingering closes end now; aborted connections finish their cleanup promptly.
+        _context.Linger.Dispose();
+        try
+        {
+            await allClosed.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A bug if it happens; the counting pools will show what leaked.
+        }
+
+        _context.Hub.DisposeLog();
+        if (_statsTimer is not null)
+        {
+            await _statsTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        LogStats();
+        Log.ShutdownComplete(_logger, aborted);
+        _context.Counters.Dispose();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private void LogStats()
+    {
+        ServerCounters c = _context.Counters;
+        Log.Stats(_logger, _context.Hub.MemberCount, c.MessagesIn, c.MessagesOut, c.BytesIn, c.BytesOut, c.SlowConsumers, c.RejectedFull);
+    }
+}

@@ -1,0 +1,160 @@
+using FastChat.Protocol;
+
+namespace FastChat.Server.Internal;
+
+internal sealed partial class ChatHub
+{
+    /// <summary>
+    /// Starts a batch: all lines of one receive go into the log under one lock acquisition and are
+    /// published with one wake-up walk (issue 6, "batch all lines of one receive").
+    /// </summary>
+    public Batch BeginBatch() => new(this);
+
+    /// <summary>Wakes every member's sender and cuts off members whose backlog passed the limit.</summary>
+    public void WakeAll()
+    {
+        while (true)
+        {
+            Member[] members = Volatile.Read(ref _members);
+            long published = _log.PublishedPosition;
+            List<Member>? slow = null;
+            foreach (Member member in members)
+            {
+                MemberOutput output = member.Output;
+                long pending = published - output.Position + output.PrivatePendingBytes;
+                if (pending > _maxPendingBytes)
+                {
+                    (slow ??= []).Add(member);
+                }
+                else
+                {
+                    output.Signal.Set();
+                }
+            }
+
+            if (slow is null)
+            {
+                return;
+            }
+
+            foreach (Member member in slow)
+            {
+                CutOff(member);
+            }
+        }
+    }
+
+    /// <summary>Checks one member after private output was queued for it (a /users flood, say).</summary>
+    public void CheckPending(Member member)
+    {
+        MemberOutput output = member.Output;
+        if (member.IsMember && _log.PublishedPosition - output.Position + output.PrivatePendingBytes > _maxPendingBytes)
+        {
+            CutOff(member);
+            WakeAll();
+        }
+    }
+
+    private void CutOff(Member member)
+    {
+        lock (_lock)
+        {
+            if (!member.TryMarkLeft())
+            {
+                return;
+            }
+
+            RemoveLocked(member);
+            Span<byte> bye = stackalloc byte[24];
+            ServerLineWriter.TryWriteBye(bye, ProtocolTokens.SlowConsumerReason, out int written);
+            member.Output.CutOff(_log.TailSegment, bye[..written]);
+            AppendLeaveLocked(member);
+            _log.Publish();
+        }
+
+        _counters.SlowConsumerCut();
+        member.Transport.OnSlowConsumer();
+        member.Output.Signal.Set();
+    }
+
+    /// <summary>The lines of one receive, applied to the hub in order under one lock.</summary>
+    internal ref struct Batch
+    {
+        private readonly ChatHub _hub;
+        private bool _locked;
+
+        public Batch(ChatHub hub) => _hub = hub;
+
+        /// <summary>Where a private reply to a line of this batch goes: after every earlier line.</summary>
+        public readonly long ReplyPosition => _locked ? _hub._log.WritePosition : _hub._log.PublishedPosition;
+
+        // MSG <id> <text>
+        /// <summary>Broadcasts a chat line from <paramref name="sender"/>. False if it cannot be (left, closing).</summary>
+        public bool Message(Member sender, ReadOnlySpan<byte> text)
+        {
+            Enter();
+            if (_hub._closed || !sender.IsMember)
+            {
+                return false;
+            }
+
+            int recipients = _hub._members.Length;
+            Span<byte> span = _hub._log.GetSpan(ServerLineWriter.MsgLength(sender.IdBytes.Length, text.Length), recipients);
+            ServerLineWriter.TryWriteMsg(span, sender.IdBytes, text, out int written);
+            _hub._log.Advance(written);
+            _hub._counters.MessageBroadcast(recipients);
+            return true;
+        }
+
+        // USERS <id> ...
+        /// <summary>Answers /users with the member set at this point of the order.</summary>
+        public bool Users(Member member)
+        {
+            Enter();
+            if (_hub._closed || !member.IsMember)
+            {
+                return false;
+            }
+
+            WriteUsers(member, _hub._log.WritePosition, _hub._members);
+            return true;
+        }
+
+        // BYE quit
+        /// <summary>Answers /quit: BYE quit after everything before it, then the member leaves.</summary>
+        public bool Quit(Member member)
+        {
+            Enter();
+            if (_hub._closed || !member.IsMember)
+            {
+                return false;
+            }
+
+            Span<byte> bye = stackalloc byte[16];
+            ServerLineWriter.TryWriteBye(bye, ProtocolTokens.QuitReason, out int written);
+            member.Output.EnqueuePrivate(_hub._log.WritePosition, bye[..written]);
+            _hub.LeaveLocked(member, endPosition: null);
+            return true;
+        }
+
+        public void Dispose()
+        {
+            if (_locked)
+            {
+                _locked = false;
+                _hub._log.Publish();
+                _hub._lock.Exit();
+                _hub.WakeAll();
+            }
+        }
+
+        private void Enter()
+        {
+            if (!_locked)
+            {
+                _hub._lock.Enter();
+                _locked = true;
+            }
+        }
+    }
+}

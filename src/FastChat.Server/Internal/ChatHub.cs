@@ -1,0 +1,240 @@
+using System.Buffers;
+using FastChat.Protocol;
+
+namespace FastChat.Server.Internal;
+
+/// <summary>How an admission ended.</summary>
+internal enum JoinResult
+{
+    Joined,
+    Full,
+    ShuttingDown,
+}
+
+/// <summary>
+/// Membership and the broadcast log: the one place where the global order of JOIN, LEAVE and MSG
+/// is decided. Everything that changes the order runs under <see cref="_lock"/>; members read the
+/// log without it.
+/// </summary>
+/// <remarks>
+/// The member list is copy-on-write: joins and leaves (rare) copy the array under the lock, and the
+/// per-batch wake-up walk reads a snapshot without locking, so the broadcaster never takes a
+/// per-member lock or makes a syscall: it only sets each member's signal (issue 6, "keep the
+/// broadcasting thread off per-member locks and syscalls").
+/// </remarks>
+internal sealed partial class ChatHub
+{
+    private readonly Lock _lock = new();
+    private readonly BroadcastLog _log;
+    private readonly int _maxMembers;
+    private readonly long _maxPendingBytes;
+    private readonly int _maxLineLength;
+    private readonly ServerCounters _counters;
+    private Member[] _members = [];
+    private bool _closed;
+
+    public ChatHub(BroadcastLog log, int maxMembers, int maxLineLength, long maxPendingBytes, ServerCounters counters)
+    {
+        if (log.SegmentSize < ServerLineWriter.MaxLineBytes(maxLineLength))
+        {
+            throw new ArgumentException("Log segments must hold the longest line.", nameof(log));
+        }
+
+        _log = log;
+        _maxMembers = maxMembers;
+        _maxLineLength = maxLineLength;
+        _maxPendingBytes = maxPendingBytes;
+        _counters = counters;
+    }
+
+    public int MemberCount => Volatile.Read(ref _members).Length;
+
+    public int MaxMembers => _maxMembers;
+
+    public int MaxLineLength => _maxLineLength;
+
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _closed;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Admits <paramref name="member"/> unless the server is full or closing: appends JOIN for the
+    /// others, then starts the newcomer's stream right after it with WELCOME and USERS, so USERS is
+    /// exactly the member set at the point where the newcomer's stream begins.
+    /// </summary>
+    public JoinResult TryJoin(Member member)
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return JoinResult.ShuttingDown;
+            }
+
+            Member[] members = _members;
+            if (members.Length >= _maxMembers)
+            {
+                return JoinResult.Full;
+            }
+
+            // JOIN <id> to every other member.
+            Span<byte> span = _log.GetSpan(5 + ProtocolTokens.MaxIdLength + 2, members.Length);
+            ServerLineWriter.TryWriteJoin(span, member.IdBytes, out int written);
+            _log.Advance(written);
+
+            member.Output.Attach(_log.TailSegment, _log.TailOffset);
+            long start = _log.WritePosition;
+
+            // WELCOME <id>, then USERS with everyone including the newcomer.
+            Span<byte> welcome = stackalloc byte[8 + ProtocolTokens.MaxIdLength + 2];
+            ServerLineWriter.TryWriteWelcome(welcome, member.IdBytes, out written);
+            member.Output.EnqueuePrivate(start, welcome[..written]);
+
+            var grown = new Member[members.Length + 1];
+            members.CopyTo(grown, 0);
+            grown[^1] = member;
+            WriteUsers(member, start, grown);
+
+            member.MarkJoined();
+            Volatile.Write(ref _members, grown);
+            _log.Publish();
+        }
+
+        WakeAll();
+        return JoinResult.Joined;
+    }
+
+    /// <summary>
+    /// Ends <paramref name="member"/>'s membership: its stream ends at the current log position
+    /// (it is still sent everything before that), then LEAVE goes to the remaining members.
+    /// Idempotent: only the first call does anything.
+    /// </summary>
+    public bool Leave(Member member)
+    {
+        lock (_lock)
+        {
+            if (!LeaveLocked(member, endPosition: null))
+            {
+                return false;
+            }
+
+            _log.Publish();
+        }
+
+        WakeAll();
+        member.Output.Signal.Set(); // it is out of the walk now; let its sender see the end
+        return true;
+    }
+
+    /// <summary>
+    /// Stops the hub for shutdown: appends <c>BYE shutdown</c> as the last line of the log, ends every
+    /// member's stream right after it, and refuses everything from now on. Returns the members.
+    /// </summary>
+    public Member[] Close()
+    {
+        Member[] members;
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return [];
+            }
+
+            _closed = true;
+            members = _members;
+
+            // BYE shutdown, the last line every member gets (PROTOCOL-NOTES 7).
+            Span<byte> span = _log.GetSpan(16, members.Length);
+            ServerLineWriter.TryWriteBye(span, ProtocolTokens.ShutdownReason, out int written);
+            _log.Advance(written);
+
+            foreach (Member member in members)
+            {
+                if (member.TryMarkLeft())
+                {
+                    member.Output.SetEnd(_log.WritePosition, _log.TailSegment);
+                }
+            }
+
+            _members = [];
+            _log.Publish();
+        }
+
+        foreach (Member member in members)
+        {
+            member.Output.Signal.Set();
+        }
+
+        return members;
+    }
+
+    /// <summary>Releases the log's own reference; call once every member has been released.</summary>
+    public void DisposeLog() => _log.Dispose();
+
+    private bool LeaveLocked(Member member, long? endPosition)
+    {
+        if (!member.TryMarkLeft())
+        {
+            return false;
+        }
+
+        RemoveLocked(member);
+        member.Output.SetEnd(endPosition ?? _log.WritePosition, _log.TailSegment);
+        AppendLeaveLocked(member);
+        return true;
+    }
+
+    private void RemoveLocked(Member member)
+    {
+        Member[] members = _members;
+        int index = Array.IndexOf(members, member);
+        Member[] shrunk = new Member[members.Length - 1];
+        Array.Copy(members, 0, shrunk, 0, index);
+        Array.Copy(members, index + 1, shrunk, index, members.Length - index - 1);
+        Volatile.Write(ref _members, shrunk);
+    }
+
+    // LEAVE <id>  -- to every remaining member; never after BYE shutdown.
+    private void AppendLeaveLocked(Member member)
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        Span<byte> span = _log.GetSpan(6 + ProtocolTokens.MaxIdLength + 2, _members.Length);
+        ServerLineWriter.TryWriteLeave(span, member.IdBytes, out int written);
+        _log.Advance(written);
+    }
+
+    // USERS <id> <id> ...  -- formatted once into a rented buffer, then queued (copied into pooled blocks).
+    private static void WriteUsers(Member member, long position, Member[] members)
+    {
+        int idBytes = 0;
+        foreach (Member m in members)
+        {
+            idBytes += m.IdBytes.Length;
+        }
+
+        int length = ServerLineWriter.UsersLength(members.Length, idBytes);
+        byte[] rented = ArrayPool<byte>.Shared.Rent(length);
+        Span<byte> line = rented;
+        ServerLineWriter.TryWriteUsersStart(line, out int at);
+        foreach (Member m in members)
+        {
+            ServerLineWriter.TryAppendUser(line[at..], m.IdBytes, out int n);
+            at += n;
+        }
+
+        ServerLineWriter.TryWriteCrLf(line[at..], out int end);
+        member.Output.EnqueuePrivate(position, line[..(at + end)]);
+        ArrayPool<byte>.Shared.Return(rented);
+    }
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Sockets;
+using FastChat.Protocol;
+
+namespace FastChat.Server.Internal;
+
+/// <summary>
+/// One admitted member's connection: a receive loop (Connection.Receive.cs) and a send loop
+/// (Connection.Send.cs), each with its own pooled SAEA, and the lifetime that ties them together
+/// (this file): exactly one close reason, and cleanup once both loops have ended.
+/// </summary>
+internal sealed partial class Connection : IMemberTransport, ILingering
+{
+    private readonly Socket _socket;
+    private readonly ServerContext _context;
+    private readonly Member _member;
+    private readonly EndPoint? _remote;
+    private ReceiveArgs? _receiveArgs;
+    private SendArgs? _sendArgs;
+    private LineFramer _framer;
+    private int _closeReason;
+    private int _loopsRunning = 2;
+    private volatile bool _discardInput;
+    private volatile bool _receiveEnded;
+    private int _socketClosed;
+
+    private Connection(Socket socket, ServerContext context)
+    {
+        _socket = socket;
+        _context = context;
+        _remote = socket.RemoteEndPoint;
+        _framer = new LineFramer(context.Options.MaxLineLength);
+        _member = new Member(context.NextId(), new MemberOutput(context.Pools.Segments, context.Pools.PrivateBlocks), this);
+    }
+
+    public Member Member => _member;
+
+    public CloseReason CloseReason => (CloseReason)Volatile.Read(ref _closeReason);
+
+    /// <summary>
+    /// Admits an accepted socket: WELCOME/USERS and the member's loops, or FULL and a graceful close.
+    /// </summary>
+    public static void Accept(Socket socket, ServerContext context)
+    {
+        context.Counters.Accepted();
+        socket.NoDelay = true; // we coalesce ourselves: one send per member per batch
+        ChatHub hub = context.Hub;
+        if (hub.IsClosed)
+        {
+            context.Counters.RejectedBecauseShutdown();
+            socket.Dispose();
+            return;
+        }
+
+        // Cheap pre-check so a storm of rejected connections allocates no member state.
+        if (hub.MemberCount >= hub.MaxMembers)
+        {
+            RejectedConnection.Reject(socket, context);
+            return;
+        }
+
+        var connection = new Connection(socket, context);
+        context.Track(connection);
+        switch (hub.TryJoin(connection._member))
+        {
+            case JoinResult.Joined:
+                context.Counters.Joined();
+                Log.Joined(context.Logger, connection._member.Id, connection._remote, hub.MemberCount);
+                connection.Start();
+                break;
+            case JoinResult.Full:
+                context.Untrack(connection);
+                RejectedConnection.Reject(socket, context);
+                break;
+            default:
+                context.Untrack(connection);
+                context.Counters.RejectedBecauseShutdown();
+                socket.Dispose();
+                break;
+        }
+    }
+
+    private void Start()
+    {
+        _receiveArgs = _context.Pools.ReceiveArgs.Get();
+        _sendArgs = _context.Pools.SendArgs.Get();
+        _ = ReceiveLoopAsync();
+        _ = SendLoopAsync();
+    }
+
+    /// <summary>Records why the connection ends; only the first reason counts.</summary>
+    private void SetCloseReason(CloseReason reason) =>
+        Interlocked.CompareExchange(ref _closeReason, (int)reason, (int)CloseReason.None);
+
+    /// <summary>Hub: the member was cut off as a slow consumer.</summary>
+    public void OnSlowConsumer()
+    {
+        SetCloseReason(CloseReason.SlowConsumer);
+        Log.SlowConsumer(_context.Logger, _member.Id, _context.Options.MaxPendingBytes);
+        _discardInput = true;
+
+        // BYE slow-consumer is queued but can only go out if the send in flight completes; give it
+        // the grace period, then close regardless, so the backlog's memory is released (issue 2).
+        _context.Linger.Add(this);
+    }
+
+    /// <summary>Server shutdown: the member's stream now ends with BYE shutdown.</summary>
+    public void OnShutdown() => SetCloseReason(CloseReason.Shutdown);
+
+    /// <summary>Grace period over (or drain timeout): close now.</summary>
+    public void OnLingerExpired() => Abort(CloseReason.DrainTimeout);
+
+    /// <summary>Ends the connection at once: both loops see their operations fail and stop.</summary>
+    public void Abort(CloseReason reason)
+    {
+        SetCloseReason(reason);
+        _member.Output.Signal.Close();
+        CloseSocket();
+    }
+
+    private void CloseSocket()
+    {
+        if (Interlocked.Exchange(ref _socketClosed, 1) == 0)
+        {
+            _socket.Dispose();
+        }
+    }
+
+    /// <summary>Called by each loop as it ends; the last one releases everything.</summary>
+    private void LoopEnded()
+    {
+        if (Interlocked.Decrement(ref _loopsRunning) != 0)
+        {
+            return;
+        }
+
+        // The member's stream must have an end before its segment references can be released.
+        _context.Hub.Leave(_member);
+        _member.Output.Signal.Close();
+        CloseSocket();
+        _member.Output.Release();
+
+        if (_receiveArgs is not null)
+        {
+            _context.Pools.ReceiveArgs.Return(_receiveArgs);
+            _receiveArgs = null;
+        }
+
+        if (_sendArgs is not null)
+        {
+            _context.Pools.SendArgs.Return(_sendArgs);
+            _sendArgs = null;
+        }
+
+        _context.Counters.Left();
+        Log.Left(_context.Logger, _member.Id, CloseReason, _context.Hub.MemberCount);
+        _context.Untrack(this);
+    }
+}

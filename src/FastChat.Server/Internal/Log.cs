@@ -1,0 +1,38 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace FastChat.Server.Internal;
+
+/// <summary>The server's log events, source-generated (no boxing, no formatting when disabled).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Listening on {EndPoint} (max {MaxClients} members, max line {MaxLineLength} B, max pending {MaxPendingBytes} B)")]
+    public static partial void Listening(ILogger logger, EndPoint endPoint, int maxClients, int maxLineLength, long maxPendingBytes);
+
+    [LoggerMessage(2, LogLevel.Information, "Member {Id} joined from {Remote} ({Members} online)")]
+    public static partial void Joined(ILogger logger, long id, EndPoint? remote, int members);
+
+    [LoggerMessage(3, LogLevel.Information, "Member {Id} left: {Reason} ({Members} online)")]
+    public static partial void Left(ILogger logger, long id, CloseReason reason, int members);
+
+    [LoggerMessage(4, LogLevel.Warning, "Rejected {Remote}: {Reason}")]
+    public static partial void Rejected(ILogger logger, EndPoint? remote, string reason);
+
+    [LoggerMessage(5, LogLevel.Information, "Stats: {Members} online, {MessagesIn} msgs in, {MessagesOut} deliveries, {BytesIn} B in, {BytesOut} B out, {SlowConsumers} slow consumers cut, {Full} rejected full")]
+    public static partial void Stats(ILogger logger, long members, long messagesIn, long messagesOut, long bytesIn, long bytesOut, long slowConsumers, long full);
+
+    [LoggerMessage(6, LogLevel.Information, "Shutting down: {Members} members get BYE shutdown (drain timeout {DrainTimeout})")]
+    public static partial void ShuttingDown(ILogger logger, int members, TimeSpan drainTimeout);
+
+    [LoggerMessage(7, LogLevel.Information, "Shutdown complete ({Aborted} connections aborted at the drain timeout)")]
+    public static partial void ShutdownComplete(ILogger logger, int aborted);
+
+    [LoggerMessage(8, LogLevel.Error, "Accept failed")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Error, "Member {Id}: unexpected error")]
+    public static partial void ConnectionFailed(ILogger logger, long id, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Warning, "Member {Id} cut off as a slow consumer (more than {MaxPendingBytes} B unsent)")]
+    public static partial void SlowConsumer(ILogger logger, long id, long maxPendingBytes);
+}

@@ -1,0 +1,42 @@
+namespace FastChat.Server.Internal;
+
+/// <summary>What the hub needs from whoever carries a member's bytes (a connection, or a sink in benchmarks).</summary>
+internal interface IMemberTransport
+{
+    /// <summary>The hub cut the member off as a slow consumer; the transport ends the connection.</summary>
+    void OnSlowConsumer();
+}
+
+/// <summary>A member of the chat: its id and what it is owed.</summary>
+internal sealed class Member
+{
+    private int _state; // 0 = not joined, 1 = member, 2 = left
+
+    public Member(long id, MemberOutput output, IMemberTransport transport)
+    {
+        Id = id;
+        Span<byte> digits = stackalloc byte[20];
+        FastChat.Protocol.ServerLineWriter.TryFormatId(id, digits, out int length);
+        IdBytes = digits[..length].ToArray();
+        Output = output;
+        Transport = transport;
+    }
+
+    public long Id { get; }
+
+    /// <summary>The id as sent on the wire (decimal ASCII).</summary>
+    public byte[] IdBytes { get; }
+
+    public MemberOutput Output { get; }
+
+    public IMemberTransport Transport { get; }
+
+    public bool IsMember => Volatile.Read(ref _state) == 1;
+
+    internal void MarkJoined() => Volatile.Write(ref _state, 1);
+
+    /// <summary>True for the one caller that ends the membership.</summary>
+    internal bool TryMarkLeft() => Interlocked.CompareExchange(ref _state, 2, 1) == 1;
+
+    public override string ToString() => Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

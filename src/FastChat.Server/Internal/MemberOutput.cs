@@ -1,0 +1,295 @@
+namespace FastChat.Server.Internal;
+
+/// <summary>
+/// Everything a member is owed, in order: its cursor into the shared broadcast log, interleaved
+/// with private lines (WELCOME, USERS, PONG, ERR, BYE) pinned to log positions. The sender asks
+/// <see cref="TryGetNext"/> for the next contiguous run and reports what the socket took with
+/// <see cref="Advance"/>; nothing is copied per recipient.
+/// </summary>
+/// <remarks>
+/// Threads: the cursor belongs to the member's sender (one at a time); private lines are added
+/// by the member's receiver or by the hub, so the private queue is guarded by a small lock.
+/// A private line at position P is sent when the cursor reaches P, i.e. after every log line
+/// published before it was queued: a PONG therefore follows the echo of every message the client
+/// sent before its /ping, and WELCOME/USERS come exactly where the newcomer's log stream begins.
+/// </remarks>
+internal sealed class MemberOutput
+{
+    private readonly CountingObjectPool<LogSegment> _segmentPool;
+    private readonly CountingObjectPool<byte[]> _blockPool;
+    private readonly Lock _lock = new();
+
+    // Cursor (sender side).
+    private LogSegment? _segment;
+    private int _offset;
+    private long _position;
+
+    // Where the member's stream ends once it has left: long.MaxValue while it is a member.
+    private long _end = long.MaxValue;
+    private LogSegment? _endSegment;
+
+    // Private lines, FIFO, in non-decreasing position order.
+    private PrivateChunk[] _chunks = new PrivateChunk[4];
+    private int _head;
+    private int _count;
+    private long _privatePending;
+
+    public MemberOutput(CountingObjectPool<LogSegment> segmentPool, CountingObjectPool<byte[]> blockPool)
+    {
+        _segmentPool = segmentPool;
+        _blockPool = blockPool;
+    }
+
+    public AsyncSignal Signal { get; } = new();
+
+    /// <summary>Log position the member has been sent up to (published for the slow-consumer check).</summary>
+    public long Position => Volatile.Read(ref _position);
+
+    /// <summary>Private bytes queued and not yet taken by the socket.</summary>
+    public long PrivatePendingBytes => Volatile.Read(ref _privatePending);
+
+    public bool HasLeft => Volatile.Read(ref _end) != long.MaxValue;
+
+    /// <summary>Starts the cursor at a log position (hub lock held). Takes a segment reference.</summary>
+    public void Attach(LogSegment segment, int offset)
+    {
+        segment.AddReference();
+        _segment = segment;
+        _offset = offset;
+        Volatile.Write(ref _position, segment.Start + offset);
+    }
+
+    /// <summary>
+    /// Ends the member's stream at <paramref name="end"/> (hub lock held). It keeps the references
+    /// of every segment up to <paramref name="endSegment"/> until <see cref="Release"/>.
+    /// </summary>
+    public void SetEnd(long end, LogSegment endSegment)
+    {
+        lock (_lock)
+        {
+            _endSegment = endSegment;
+            Volatile.Write(ref _end, end);
+        }
+    }
+
+    /// <summary>
+    /// Cuts a slow consumer off (hub lock held): its stream ends where its cursor is now, its queued
+    /// private lines are dropped, and <paramref name="bye"/> is queued there instead. BYE is best
+    /// effort (PROTOCOL-NOTES 5): it goes out only if the send in flight ever completes; the
+    /// connection is closed after a short grace period either way.
+    /// </summary>
+    public void CutOff(LogSegment endSegment, ReadOnlySpan<byte> bye)
+    {
+        lock (_lock)
+        {
+            long end = Volatile.Read(ref _position);
+            _endSegment = endSegment;
+            Volatile.Write(ref _end, end);
+
+            // Keep only a private chunk that is already partly on the wire (it ends a line).
+            int keep = _count > 0 && _chunks[_head].Sent > 0 ? 1 : 0;
+            while (_count > keep)
+            {
+                int last = (_head + _count - 1) % _chunks.Length;
+                Volatile.Write(ref _privatePending, _privatePending - (_chunks[last].Length - _chunks[last].Sent));
+                _blockPool.Return(_chunks[last].Buffer);
+                _chunks[last] = default;
+                _count--;
+            }
+        }
+
+        EnqueuePrivate(Volatile.Read(ref _end), bye);
+    }
+
+    /// <summary>
+    /// Queues a private line to be sent when the cursor reaches <paramref name="position"/>.
+    /// Returns false when the member's stream already ended before that position.
+    /// </summary>
+    public bool EnqueuePrivate(long position, ReadOnlySpan<byte> line)
+    {
+        lock (_lock)
+        {
+            if (position > _end || _segment is null)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _privatePending, _privatePending + line.Length);
+            while (!line.IsEmpty)
+            {
+                if (_count > 0)
+                {
+                    ref PrivateChunk last = ref _chunks[(_head + _count - 1) % _chunks.Length];
+                    int room = last.Buffer.Length - last.Length;
+                    if (last.Position == position && room > 0)
+                    {
+                        int n = Math.Min(room, line.Length);
+                        line[..n].CopyTo(last.Buffer.AsSpan(last.Length));
+                        last.Length += n;
+                        line = line[n..];
+                        continue;
+                    }
+                }
+
+                if (_count == _chunks.Length)
+                {
+                    Grow();
+                }
+
+                _chunks[(_head + _count) % _chunks.Length] = new PrivateChunk(position, _blockPool.Get());
+                _count++;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The next run of bytes to send: a private chunk due at the cursor, or the longest contiguous
+    /// run of published log lines up to the next private line or the end. False when nothing is due.
+    /// </summary>
+    public bool TryGetNext(out ReadOnlyMemory<byte> data, out bool isPrivate)
+    {
+        long position = _position;
+        long limit;
+        lock (_lock)
+        {
+            if (_count > 0)
+            {
+                ref PrivateChunk chunk = ref _chunks[_head];
+                if (chunk.Position <= position)
+                {
+                    data = chunk.Buffer.AsMemory(chunk.Sent, chunk.Length - chunk.Sent);
+                    isPrivate = true;
+                    return true;
+                }
+
+                limit = Math.Min(chunk.Position, _end);
+            }
+            else
+            {
+                limit = _end;
+            }
+        }
+
+        isPrivate = false;
+        LogSegment? segment = _segment;
+        while (segment is not null && position < limit)
+        {
+            int length = segment.Length;
+            if (length > _offset)
+            {
+                long available = Math.Min(length - _offset, limit - position);
+                data = segment.Buffer.AsMemory(_offset, (int)available);
+                return true;
+            }
+
+            LogSegment? next = segment.Next;
+            if (next is null || segment.Length > _offset)
+            {
+                if (next is null)
+                {
+                    break;
+                }
+
+                continue; // the final length grew before Next was linked: read it first
+            }
+
+            // This segment is done for us: move on and drop our reference.
+            _segment = next;
+            _offset = 0;
+            segment.Release(_segmentPool);
+            segment = next;
+        }
+
+        data = default;
+        return false;
+    }
+
+    /// <summary>Records that the socket took <paramref name="bytes"/> of what <see cref="TryGetNext"/> gave.</summary>
+    public void Advance(bool isPrivate, int bytes)
+    {
+        if (!isPrivate)
+        {
+            _offset += bytes;
+            Volatile.Write(ref _position, _position + bytes);
+            return;
+        }
+
+        lock (_lock)
+        {
+            ref PrivateChunk chunk = ref _chunks[_head];
+            chunk.Sent += bytes;
+            Volatile.Write(ref _privatePending, _privatePending - bytes);
+            if (chunk.Sent == chunk.Length)
+            {
+                _blockPool.Return(chunk.Buffer);
+                chunk = default;
+                _head = (_head + 1) % _chunks.Length;
+                _count--;
+            }
+        }
+    }
+
+    /// <summary>True when the member has left and everything it is owed has been taken.</summary>
+    public bool IsFinished
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _position >= _end && _count == 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Drops every reference and block the member still holds. Call once, after the sender stopped
+    /// and after <see cref="SetEnd"/>.
+    /// </summary>
+    public void Release()
+    {
+        lock (_lock)
+        {
+            LogSegment? segment = _segment;
+            _segment = null;
+            while (segment is not null)
+            {
+                LogSegment? next = segment == _endSegment ? null : segment.Next;
+                segment.Release(_segmentPool);
+                segment = next;
+            }
+
+            _endSegment = null;
+            while (_count > 0)
+            {
+                _blockPool.Return(_chunks[_head].Buffer);
+                _chunks[_head] = default;
+                _head = (_head + 1) % _chunks.Length;
+                _count--;
+            }
+
+            Volatile.Write(ref _privatePending, 0);
+        }
+    }
+
+    private void Grow()
+    {
+        var bigger = new PrivateChunk[_chunks.Length * 2];
+        for (int i = 0; i < _count; i++)
+        {
+            bigger[i] = _chunks[(_head + i) % _chunks.Length];
+        }
+
+        _chunks = bigger;
+        _head = 0;
+    }
+
+    private struct PrivateChunk(long position, byte[] buffer)
+    {
+        public readonly long Position = position;
+        public readonly byte[] Buffer = buffer;
+        public int Length;
+        public int Sent;
+    }
+}

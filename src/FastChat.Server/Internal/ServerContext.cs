@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace FastChat.Server.Internal;
+
+/// <summary>What every connection of one server shares: the hub, the pools, counters, logging.</summary>
+internal sealed class ServerContext
+{
+    private readonly ConcurrentDictionary<Connection, byte> _connections = new();
+    private long _nextId;
+    private TaskCompletionSource? _allClosed;
+
+    public ServerContext(ChatServerOptions options, ServerPools pools, ServerCounters counters, ILogger logger)
+    {
+        Options = options;
+        Pools = pools;
+        Counters = counters;
+        Logger = logger;
+        Hub = new ChatHub(new BroadcastLog(pools.Segments), options.MaxClients, options.MaxLineLength,
+            options.MaxPendingBytes, counters);
+        Linger = new Lingerer();
+    }
+
+    public ChatServerOptions Options { get; }
+
+    public ServerPools Pools { get; }
+
+    public ServerCounters Counters { get; }
+
+    public ILogger Logger { get; }
+
+    public ChatHub Hub { get; }
+
+    public Lingerer Linger { get; }
+
+    /// <summary>Connections whose loops have not both ended yet (members and leaving ones).</summary>
+    public int LiveConnections => _connections.Count;
+
+    /// <summary>Ids are decimal integers from 1, never reused while the server runs.</summary>
+    public long NextId() => Interlocked.Increment(ref _nextId);
+
+    public void Track(Connection connection) => _connections.TryAdd(connection, 0);
+
+    public void Untrack(Connection connection)
+    {
+        _connections.TryRemove(connection, out _);
+        if (_connections.IsEmpty)
+        {
+            Volatile.Read(ref _allClosed)?.TrySetResult();
+        }
+    }
+
+    /// <summary>Completes when no connection is live (call after the hub is closed).</summary>
+    public Task WhenAllClosed()
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _allClosed, tcs);
+        if (_connections.IsEmpty)
+        {
+            tcs.TrySetResult();
+        }
+
+        return tcs.Task;
+    }
+
+    public ICollection<Connection> Connections => _connections.Keys;
+}
+
+/// <summary>The pools of one server, each capped (brief, style rule 4).</summary>
+internal sealed class ServerPools
+{
+    public ServerPools(int maxLineLength, int maxClients, int segmentSize)
+    {
+        // A receive block holds one unfinished line (max+1 bytes, LineFramer.MaxBufferedBytes) plus
+        // at least one byte of room, rounded up to whole pages.
+        ReceiveBlockSize = PinnedBlocks.RoundUpToPage(Math.Max(PinnedBlocks.PageSize, maxLineLength + 2));
+        int retained = Math.Clamp(maxClients, 16, 1024);
+        ReceiveBlocks = PinnedBlocks.CreatePool("receive-blocks", ReceiveBlockSize, retained);
+        PrivateBlocks = PinnedBlocks.CreatePool("private-blocks", PinnedBlocks.PageSize, retained);
+        Segments = new CountingObjectPool<LogSegment>("log-segments", () => new LogSegment(segmentSize),
+            static s => s.Reset(), maximumRetained: 256);
+        ReceiveArgs = new CountingObjectPool<ReceiveArgs>("receive-args", static () => new ReceiveArgs(),
+            static a => a.Clear(), retained);
+        SendArgs = new CountingObjectPool<SendArgs>("send-args", static () => new SendArgs(),
+            static a => a.Clear(), retained);
+    }
+
+    public int ReceiveBlockSize { get; }
+
+    public CountingObjectPool<byte[]> ReceiveBlocks { get; }
+
+    public CountingObjectPool<byte[]> PrivateBlocks { get; }
+
+    public CountingObjectPool<LogSegment> Segments { get; }
+
+    public CountingObjectPool<ReceiveArgs> ReceiveArgs { get; }
+
+    public CountingObjectPool<SendArgs> SendArgs { get; }
+
+    /// <summary>Every rented object that has not come back, by pool; empty when all came back.</summary>
+    public IReadOnlyDictionary<string, long> Outstanding()
+    {
+        var result = new Dictionary<string, long>();
+        Add(ReceiveBlocks);
+        Add(PrivateBlocks);
+        Add(Segments);
+        Add(ReceiveArgs);
+        Add(SendArgs);
+        return result;
+
+        void Add<T>(CountingObjectPool<T> pool)
+            where T : class
+        {
+            if (pool.Outstanding != 0)
+            {
+                result[pool.Name] = pool.Outstanding;
+            }
+        }
+    }
+}

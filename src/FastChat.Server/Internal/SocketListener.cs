@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace FastChat.Server.Internal;
+
+/// <summary>The accept role: one listening socket and one reusable accept SAEA.</summary>
+internal sealed class SocketListener : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly AcceptArgs _args = new();
+    private readonly ILogger _logger;
+
+    public SocketListener(IPEndPoint endPoint, int backlog, ILogger logger)
+    {
+        _logger = logger;
+        _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
+        {
+            _socket.DualMode = true; // "::" accepts IPv4 too
+        }
+
+        try
+        {
+            _socket.Bind(endPoint);
+            _socket.Listen(backlog);
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Accepts until disposed; each accepted socket goes to <paramref name="onAccepted"/>.</summary>
+    public async Task RunAsync(Action<Socket> onAccepted)
+    {
+        while (true)
+        {
+            Socket accepted;
+            try
+            {
+                await _args.AcceptAsync(_socket);
+                accepted = _args.TakeSocket();
+            }
+            catch (ObjectDisposedException)
+            {
+                return; // stopped
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+            {
+                return; // stopped
+            }
+            catch (SocketException ex)
+            {
+                // Transient (ECONNABORTED, EMFILE...): log and keep accepting; the kernel keeps the
+                // queue, so a short pause avoids spinning while out of file descriptors.
+                Log.AcceptFailed(_logger, ex);
+                await Task.Delay(10);
+                continue;
+            }
+
+            try
+            {
+                onAccepted(accepted);
+            }
+            catch (Exception ex)
+            {
+                Log.AcceptFailed(_logger, ex);
+                accepted.Dispose();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _socket.Dispose();
+        _args.Dispose();
+    }
+
+    private sealed class AcceptArgs : AwaitableSocketArgs
+    {
+        public ValueTask<int> AcceptAsync(Socket listener)
+        {
+            Prepare();
+            AcceptSocket = null;
+            return Complete(listener.AcceptAsync(this));
+        }
+
+        public Socket TakeSocket()
+        {
+            Socket accepted = AcceptSocket!;
+            AcceptSocket = null;
+            return accepted;
+        }
+    }
+}
