@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace FastChat.Protocol;
 
 /// <summary>The kinds of server-to-client lines in protocol v1.</summary>
@@ -39,6 +41,9 @@ public enum ServerLineKind : byte
 /// </summary>
 public readonly ref struct ServerLine
 {
+    private static readonly SearchValues<byte> IdBytes =
+        SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._-"u8);
+
     /// <summary>Creates a parsed line.</summary>
     public ServerLine(ServerLineKind kind, ReadOnlySpan<byte> argument, ReadOnlySpan<byte> rest)
     {
@@ -78,7 +83,7 @@ public readonly ref struct ServerLine
         if (keyword.SequenceEqual(ProtocolTokens.Msg))
         {
             int idEnd = args.IndexOf((byte)' ');
-            if (idEnd <= 0)
+            if (idEnd < 0 || !IsId(args[..idEnd]))
             {
                 return false;
             }
@@ -102,13 +107,30 @@ public readonly ref struct ServerLine
                 return false;
             }
 
+            // <id> for WELCOME/JOIN/LEAVE, 1*DIGIT for FULL; BYE reasons stay open for later versions.
+            bool wellFormed = single switch
+            {
+                ServerLineKind.Full => !args.ContainsAnyExceptInRange((byte)'0', (byte)'9'),
+                ServerLineKind.Bye => true,
+                _ => IsId(args),
+            };
+            if (!wellFormed)
+            {
+                return false;
+            }
+
             result = new ServerLine(single, args, default);
             return true;
         }
 
-        // USERS [<id> ...]
+        // USERS *(SP <id>)
         if (keyword.SequenceEqual(ProtocolTokens.Users))
         {
+            if (space >= 0 && !IsIdList(args))
+            {
+                return false;
+            }
+
             result = new ServerLine(ServerLineKind.Users, args, default);
             return true;
         }
@@ -129,6 +151,11 @@ public readonly ref struct ServerLine
             }
 
             int codeEnd = args.IndexOf((byte)' ');
+            if (codeEnd == 0)
+            {
+                return false; // empty code
+            }
+
             result = codeEnd < 0
                 ? new ServerLine(ServerLineKind.Error, args, default)
                 : new ServerLine(ServerLineKind.Error, args[..codeEnd], args[(codeEnd + 1)..]);
@@ -136,6 +163,30 @@ public readonly ref struct ServerLine
         }
 
         return false;
+    }
+
+    // <id> = 1*32( ALPHA / DIGIT / "." / "_" / "-" )   (docs/PROTOCOL.md "Ids")
+    private static bool IsId(ReadOnlySpan<byte> id) =>
+        id.Length is > 0 and <= ProtocolTokens.MaxIdLength && !id.ContainsAnyExcept(IdBytes);
+
+    // <id> *(SP <id>): single spaces, no empty ids.
+    private static bool IsIdList(ReadOnlySpan<byte> ids)
+    {
+        while (true)
+        {
+            int space = ids.IndexOf((byte)' ');
+            if (!IsId(space < 0 ? ids : ids[..space]))
+            {
+                return false;
+            }
+
+            if (space < 0)
+            {
+                return true;
+            }
+
+            ids = ids[(space + 1)..];
+        }
     }
 }
 
