@@ -87,10 +87,6 @@ public sealed class ChatServer : IAsyncDisposable
 
         Member[] members = _context.Hub.Close();
         Log.ShuttingDown(_logger, members.Length, _options.DrainTimeout);
-        foreach (Member member in members)
-        {
-            ((Connection)member.Transport).OnShutdown();
-        }
 
         Task allClosed = _context.WhenAllClosed();
         int aborted = 0;

@@ -30,11 +30,13 @@ internal sealed partial class ChatHub
     private readonly long _maxPendingBytes;
     private readonly int _maxLineLength;
     private readonly ServerCounters _counters;
+    private readonly Func<long> _nextId;
     private Member[] _members = [];
     private bool _closed;
 
-    public ChatHub(BroadcastLog log, int maxMembers, int maxLineLength, long maxPendingBytes, ServerCounters counters)
+    public ChatHub(BroadcastLog log, int maxMembers, int maxLineLength, long maxPendingBytes, ServerCounters counters, Func<long> nextId)
     {
+        _nextId = nextId;
         if (log.SegmentSize < ServerLineWriter.MaxLineBytes(maxLineLength))
         {
             throw new ArgumentException("Log segments must hold the longest line.", nameof(log));
@@ -82,6 +84,11 @@ internal sealed partial class ChatHub
             if (members.Length >= _maxMembers)
             {
                 return JoinResult.Full;
+            }
+
+            if (member.Id == 0)
+            {
+                member.AssignId(_nextId()); // only admitted members take an id
             }
 
             // JOIN <id> to every other member.
@@ -159,6 +166,7 @@ internal sealed partial class ChatHub
             {
                 if (member.TryMarkLeft())
                 {
+                    member.Transport.OnShutdown(); // before its sender can see the end
                     member.Output.SetEnd(_log.WritePosition, _log.TailSegment);
                 }
             }

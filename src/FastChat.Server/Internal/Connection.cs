@@ -30,7 +30,7 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         _context = context;
         _remote = socket.RemoteEndPoint;
         _framer = new LineFramer(context.Options.MaxLineLength);
-        _member = new Member(context.NextId(), new MemberOutput(context.Pools.Segments, context.Pools.PrivateBlocks), this);
+        _member = new Member(new MemberOutput(context.Pools.Segments, context.Pools.PrivateBlocks), this);
     }
 
     public Member Member => _member;

@@ -5,6 +5,9 @@ internal interface IMemberTransport
 {
     /// <summary>The hub cut the member off as a slow consumer; the transport ends the connection.</summary>
     void OnSlowConsumer();
+
+    /// <summary>The server is shutting down; the member's stream now ends with BYE shutdown.</summary>
+    void OnShutdown();
 }
 
 /// <summary>A member of the chat: its id and what it is owed.</summary>
@@ -12,20 +15,30 @@ internal sealed class Member
 {
     private int _state; // 0 = not joined, 1 = member, 2 = left
 
+    /// <summary>A member whose id is given now (benchmarks and tests).</summary>
     public Member(long id, MemberOutput output, IMemberTransport transport)
+        : this(output, transport) => AssignId(id);
+
+    /// <summary>A member whose id the hub assigns on admission, so FULL connections use no id (PROTOCOL-NOTES 6).</summary>
+    public Member(MemberOutput output, IMemberTransport transport)
     {
-        Id = id;
-        Span<byte> digits = stackalloc byte[20];
-        FastChat.Protocol.ServerLineWriter.TryFormatId(id, digits, out int length);
-        IdBytes = digits[..length].ToArray();
         Output = output;
         Transport = transport;
     }
 
-    public long Id { get; }
+    /// <summary>0 until admitted.</summary>
+    public long Id { get; private set; }
 
     /// <summary>The id as sent on the wire (decimal ASCII).</summary>
-    public byte[] IdBytes { get; }
+    public byte[] IdBytes { get; private set; } = [];
+
+    internal void AssignId(long id)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        FastChat.Protocol.ServerLineWriter.TryFormatId(id, digits, out int length);
+        IdBytes = digits[..length].ToArray();
+        Id = id;
+    }
 
     public MemberOutput Output { get; }
 

@@ -17,7 +17,7 @@ internal sealed class ServerContext
         Counters = counters;
         Logger = logger;
         Hub = new ChatHub(new BroadcastLog(pools.Segments), options.MaxClients, options.MaxLineLength,
-            options.MaxPendingBytes, counters);
+            options.MaxPendingBytes, counters, NextId);
         Linger = new Lingerer();
     }
 

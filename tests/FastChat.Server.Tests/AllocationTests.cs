@@ -1,0 +1,204 @@
+using System.Buffers;
+using FastChat.Protocol;
+using FastChat.Server.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FastChat.Server.Tests;
+
+/// <summary>
+/// The zero-allocation promise (issue 5) checked without BenchmarkDotNet: the framing path and the
+/// broadcast path run 10 000 times after a warm-up, and the bytes this thread allocated must stay
+/// 0. perf/FastChat.Benchmarks measures the same paths; this catches a regression in every CI run.
+/// </summary>
+public class AllocationTests
+{
+    private const int Calls = 10_000;
+
+    [Fact]
+    public void Framing_parsing_and_msg_formatting_allocate_nothing()
+    {
+        byte[] input = ManyLines();
+        byte[] destination = new byte[ServerLineWriter.MaxLineBytes(1024)];
+
+        (int lines, long bytes) warm = FrameParseFormat(input, destination, 100);
+        Assert.Equal(100 * 64, warm.lines); // the loop really frames every line
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        (int lines, long bytes) = FrameParseFormat(input, destination, Calls);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(Calls * 64, lines);
+        Assert.True(bytes > 0);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Broadcasting_to_members_and_draining_their_output_allocates_nothing()
+    {
+        const int members = 100;
+        (ServerContext context, SinkMember[] sinks) = SinkMember.CreateChat(members);
+        try
+        {
+            byte[] text = "hello everyone, this is a chat line of a typical length for a chat"u8.ToArray();
+
+            // Warm-up long enough to roll the log a few times (64 KiB segments), so the segment
+            // pool holds returned segments as it does in a running server.
+            (long warmDelivered, long warmExpected) = Broadcast(context, sinks, text, 2_000);
+            Assert.Equal(warmExpected, warmDelivered); // every member really got every line
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            (long delivered, long expected) = Broadcast(context, sinks, text, Calls);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            Assert.Equal(expected, delivered);
+            Assert.Equal(0, allocated);
+        }
+        finally
+        {
+            SinkMember.Dispose(context, sinks);
+        }
+
+        Assert.Empty(context.Pools.Outstanding());
+    }
+
+    private static (int Lines, long Bytes) FrameParseFormat(byte[] input, byte[] destination, int calls)
+    {
+        int lines = 0;
+        long bytes = 0;
+        for (int call = 0; call < calls; call++)
+        {
+            var framer = new LineFramer(1024);
+            ReadOnlySpan<byte> rest = input;
+            while (framer.TryReadLine(rest, out ReadOnlySpan<byte> line, out int consumed) == OperationStatus.Done)
+            {
+                rest = rest[consumed..];
+                lines++;
+                if (ClientLine.Parse(line, out ReadOnlySpan<byte> argument) == ClientLineKind.Chat &&
+                    ServerLineWriter.TryWriteMsg(destination, "4711"u8, argument, out int written))
+                {
+                    bytes += written;
+                }
+            }
+        }
+
+        return (lines, bytes);
+    }
+
+    /// <summary>Each call: one member sends one line, every member's output is drained. Returns the
+    /// bytes drained and the bytes expected (one MSG line per member per call).</summary>
+    private static (long Delivered, long Expected) Broadcast(ServerContext context, SinkMember[] sinks, byte[] text, int calls)
+    {
+        long delivered = 0;
+        long expected = 0;
+        for (int call = 0; call < calls; call++)
+        {
+            Member sender = sinks[call % sinks.Length].Member;
+            using (ChatHub.Batch batch = context.Hub.BeginBatch())
+            {
+                Assert.True(batch.Message(sender, text));
+            }
+
+            delivered += SinkMember.DrainAll(sinks);
+            expected += (long)sinks.Length * ServerLineWriter.MsgLength(sender.IdBytes.Length, text.Length);
+        }
+
+        return (delivered, expected);
+    }
+
+    /// <summary>64 lines in one receive: chat (printable and not), commands, LF and CRLF endings.</summary>
+    private static byte[] ManyLines()
+    {
+        var stream = new List<byte>();
+        for (int i = 0; i < 64; i++)
+        {
+            string line = (i % 8) switch
+            {
+                0 => "/ping 12345",
+                1 => "/users",
+                2 => "//a chat line that starts with a slash",
+                3 => "caf\u00e9 with a non-ASCII byte and a tab\t",
+                4 => "/nick someone",
+                _ => "hello everyone, how is it going today? fine, thanks, and you?",
+            };
+            stream.AddRange(System.Text.Encoding.Latin1.GetBytes(line));
+            stream.AddRange(i % 2 == 0 ? "\r\n"u8.ToArray() : "\n"u8.ToArray());
+        }
+
+        return [.. stream];
+    }
+
+    /// <summary>A member whose output is drained by a sink instead of a socket (as in the benchmarks).</summary>
+    private sealed class SinkMember : IMemberTransport
+    {
+        private SinkMember(ServerContext context) =>
+            Member = new Member(context.NextId(), new MemberOutput(context.Pools.Segments, context.Pools.PrivateBlocks), this);
+
+        public Member Member { get; }
+
+        /// <summary>A hub built as ChatServer builds it, with <paramref name="members"/> joined and drained.</summary>
+        public static (ServerContext Context, SinkMember[] Members) CreateChat(int members)
+        {
+            var options = new ChatServerOptions { MaxClients = Math.Max(members, 16) };
+            int segmentSize = Math.Max(options.LogSegmentSize,
+                PinnedBlocks.RoundUpToPage(ServerLineWriter.MaxLineBytes(options.MaxLineLength)));
+            var pools = new ServerPools(options.MaxLineLength, options.MaxClients, segmentSize);
+            var context = new ServerContext(options, pools, new ServerCounters(), NullLogger.Instance);
+            var sinks = new SinkMember[members];
+            for (int i = 0; i < members; i++)
+            {
+                sinks[i] = new SinkMember(context);
+                Assert.Equal(JoinResult.Joined, context.Hub.TryJoin(sinks[i].Member));
+                sinks[i].Drain();
+            }
+
+            DrainAll(sinks);
+            return (context, sinks);
+        }
+
+        public static long DrainAll(SinkMember[] sinks)
+        {
+            long bytes = 0;
+            foreach (SinkMember sink in sinks)
+            {
+                bytes += sink.Drain();
+            }
+
+            return bytes;
+        }
+
+        public static void Dispose(ServerContext context, SinkMember[] sinks)
+        {
+            context.Hub.Close();
+            foreach (SinkMember sink in sinks)
+            {
+                sink.Member.Output.Release();
+            }
+
+            context.Hub.DisposeLog();
+            context.Counters.Dispose();
+        }
+
+        /// <summary>Connection.SendLoopAsync without the socket: take every due run, then wait again.</summary>
+        private long Drain()
+        {
+            MemberOutput output = Member.Output;
+            long bytes = 0;
+            while (output.TryGetNext(out ReadOnlyMemory<byte> data, out bool isPrivate))
+            {
+                bytes += data.Length;
+                output.Advance(isPrivate, data.Length);
+            }
+
+#pragma warning disable CA2012 // Never awaited here: the next Set completes it, as for an idle sender.
+            _ = output.Signal.WaitAsync();
+#pragma warning restore CA2012
+            return bytes;
+        }
+
+        public void OnSlowConsumer() => throw new InvalidOperationException("A sink member was cut off as a slow consumer.");
+
+        public void OnShutdown()
+        {
+        }
+    }
+}
