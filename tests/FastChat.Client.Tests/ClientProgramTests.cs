@@ -1,0 +1,229 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using FastChat.Client.Tests.Infrastructure;
+
+namespace FastChat.Client.Tests;
+
+/// <summary>
+/// The real fastchat-client process against the real FastChat.Server process, driven through
+/// stdin/stdout/stderr and exit codes the way a person or a script uses them.
+/// </summary>
+public class ClientProgramTests
+{
+    private static async Task<ChatClient> JoinAsync(ServerProcess server)
+    {
+        ChatClient c = await ChatClient.ConnectAsync(server.Host, server.Port).WaitAsync(Timeouts.Short);
+        await c.UntilAsync<UsersEvent>();
+        return c;
+    }
+
+    [Fact]
+    public async Task Piped_stdin_is_sent_line_by_line_echoed_and_the_client_exits_0()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        await using ChatClient watcher = await JoinAsync(server);
+
+        (int code, ChildProcess client) = await ClientProcess.RunAsync("hello\n\n/slash is text\nbye now\n", "--port", server.PortText);
+        await using (client)
+        {
+            Assert.True(code == 0, $"exit {code}\n{client.Stdout}\n{client.Stderr}");
+            (JoinEvent join, _) = await watcher.UntilAsync<JoinEvent>();
+            string id = join.Id;
+
+            // The other member sees exactly the non-empty lines, a leading '/' kept as text, then the leave.
+            (LeaveEvent _, List<ChatEvent> seen) = await watcher.UntilAsync<LeaveEvent>(l => l.Id == id);
+            Assert.Equal(["hello", "/slash is text", "bye now"], seen.OfType<MessageEvent>().Where(m => m.Id == id).Select(m => m.Text));
+
+            // Its own screen: who it is, who is online, its messages marked as its own.
+            Assert.Contains($"* connected to 127.0.0.1:{server.PortText} as {id}", client.StdoutLines);
+            Assert.Contains(client.StdoutLines, l => l.StartsWith("* 2 online: ", StringComparison.Ordinal) && l.Contains($"{id} (you)", StringComparison.Ordinal));
+            Assert.Contains(client.StdoutLines, l => l.EndsWith($"] {id} (you): /slash is text", StringComparison.Ordinal) && l[0] == '[' && l[9] == ']');
+            Assert.Equal("", client.Stderr);
+        }
+    }
+
+    [Fact]
+    public async Task Two_client_processes_chat_and_see_joins_and_leaves()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+
+        // A listens (stdin stays open, so it stays connected) ...
+        await using ChildProcess listener = ClientProcess.Start("--port", server.PortText);
+        string welcome = await listener.WaitForLineAsync(l => l.StartsWith("* connected to", StringComparison.Ordinal), Timeouts.ProcessStart);
+        string listenerId = welcome[(welcome.LastIndexOf(' ') + 1)..];
+
+        // ... B says one thing with --send and leaves.
+        (int code, ChildProcess sender) = await ClientProcess.RunAsync("", "--port", server.PortText, "--send", "hi from B");
+        await using (sender)
+        {
+            Assert.True(code == 0, $"exit {code}\n{sender.Stdout}\n{sender.Stderr}");
+            string senderId = sender.StdoutLines[0][(sender.StdoutLines[0].LastIndexOf(' ') + 1)..];
+            Assert.NotEqual(listenerId, senderId);
+            Assert.Contains(sender.StdoutLines, l => l.EndsWith($"{senderId} (you): hi from B", StringComparison.Ordinal));
+
+            await listener.WaitForLineAsync(l => l == $"* {senderId} joined (2 online)");
+            await listener.WaitForLineAsync(l => l.EndsWith($"] {senderId}: hi from B", StringComparison.Ordinal));
+            await listener.WaitForLineAsync(l => l == $"* {senderId} left (1 online)");
+        }
+
+        // Closing A's input is the end of its script: it quits cleanly.
+        listener.StandardInput.Close();
+        Assert.Equal(0, await listener.WaitForExitAsync());
+        Assert.Equal("* bye", listener.StdoutLines[^1]);
+    }
+
+    [Fact]
+    public async Task Json_prints_one_object_per_event()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        await using ChatClient other = await JoinAsync(server);
+        (int code, ChildProcess client) = await ClientProcess.RunAsync("", "--port", server.PortText, "--json", "--send", "hi");
+        await using (client)
+        {
+            Assert.True(code == 0, $"exit {code}\n{client.Stdout}\n{client.Stderr}");
+            List<JsonElement> events = [.. client.StdoutLines.Select(l => JsonDocument.Parse(l).RootElement)];
+            Assert.All(events, e => Assert.True(e.GetProperty("time").TryGetDateTimeOffset(out _)));
+            Assert.Equal(["welcome", "users", "message", "bye", "disconnected"], events.Select(e => e.GetProperty("event").GetString()));
+            string id = events[0].GetProperty("id").GetString()!;
+            Assert.Equal([other.Id!, id], events[1].GetProperty("ids").EnumerateArray().Select(x => x.GetString()!).Order());
+            Assert.Equal(id, events[2].GetProperty("id").GetString());
+            Assert.Equal("hi", events[2].GetProperty("text").GetString());
+            Assert.True(events[2].GetProperty("self").GetBoolean());
+            Assert.Equal("quit", events[3].GetProperty("reason").GetString());
+            Assert.Equal("closed", events[4].GetProperty("reason").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Nothing_listening_exits_3_cannot_connect()
+    {
+        int port;
+        using (var l = new TcpListener(IPAddress.Loopback, 0))
+        {
+            l.Start();
+            port = ((IPEndPoint)l.LocalEndpoint).Port;
+        }
+
+        (int code, ChildProcess client) = await ClientProcess.RunAsync("hi\n", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using (client)
+        {
+            Assert.Equal(3, code);
+            Assert.Equal($"Cannot connect to the server at 127.0.0.1:{port}: connection refused.", client.Stderr);
+            Assert.Empty(client.StdoutLines);
+        }
+    }
+
+    [Fact]
+    public async Task Connect_timeout_exits_3_timed_out()
+    {
+        using HungListener hung = await HungListener.StartAsync();
+        string port = hung.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (int code, ChildProcess client) = await ClientProcess.RunAsync("hi\n", "--port", port, "--connect-timeout", "0.5");
+        await using (client)
+        {
+            Assert.Equal(3, code);
+            Assert.Equal($"Cannot connect to the server at 127.0.0.1:{port}: timed out.", client.Stderr);
+        }
+    }
+
+    [Fact]
+    public async Task Host_names_work()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        (int code, ChildProcess client) = await ClientProcess.RunAsync("", "--host", "localhost", "--port", server.PortText, "--send", "by name");
+        await using (client)
+        {
+            Assert.True(code == 0, $"exit {code}\n{client.Stdout}\n{client.Stderr}");
+            Assert.StartsWith($"* connected to localhost:{server.PortText} as ", client.StdoutLines[0], StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Ipv6_works()
+    {
+        if (!Socket.OSSupportsIPv6)
+        {
+            Assert.Skip("no IPv6 on this machine");
+        }
+
+        await using ServerProcess server = await ServerProcess.StartAsync("--bind", "::1");
+        (int code, ChildProcess client) = await ClientProcess.RunAsync("over v6\n", "--host", "::1", "--port", server.PortText);
+        await using (client)
+        {
+            Assert.True(code == 0, $"exit {code}\n{client.Stdout}\n{client.Stderr}");
+            Assert.StartsWith($"* connected to [::1]:{server.PortText} as ", client.StdoutLines[0], StringComparison.Ordinal);
+            Assert.Contains(client.StdoutLines, l => l.EndsWith("(you): over v6", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Server_full_exits_4()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync("--max-clients", "1");
+        await using ChatClient member = await JoinAsync(server);
+        (int code, ChildProcess client) = await ClientProcess.RunAsync("hi\n", "--port", server.PortText);
+        await using (client)
+        {
+            Assert.Equal(4, code);
+            Assert.Equal("The server is full (1 members); try again later.", client.Stderr);
+        }
+    }
+
+    [Fact]
+    public async Task Server_killed_exits_5_connection_lost()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        await using ChildProcess client = ClientProcess.Start("--port", server.PortText);
+        await client.WaitForLineAsync(l => l.StartsWith("* connected to", StringComparison.Ordinal), Timeouts.ProcessStart);
+
+        server.Process.Kill(); // SIGKILL: no BYE, the kernel closes the socket
+        Assert.Equal(5, await client.WaitForExitAsync());
+        Assert.Equal("Connection to the server lost.", client.Stderr);
+    }
+
+    [Fact]
+    public async Task Server_terminated_exits_6_shutting_down()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        await using ChildProcess client = ClientProcess.Start("--port", server.PortText);
+        await client.WaitForLineAsync(l => l.StartsWith("* connected to", StringComparison.Ordinal), Timeouts.ProcessStart);
+
+        await server.Process.TerminateAsync(); // SIGTERM: graceful shutdown, BYE shutdown to everyone
+        Assert.Equal(6, await client.WaitForExitAsync());
+        Assert.Equal("The server is shutting down.", client.Stderr);
+        Assert.Equal(0, await server.Process.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task Lines_the_server_refuses_exit_7_after_the_rest_was_sent()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync("--max-line-length", "16");
+        await using ChatClient watcher = await JoinAsync(server);
+        (int code, ChildProcess client) = await ClientProcess.RunAsync("short\n" + new string('x', 40) + "\nlast\n", "--port", server.PortText);
+        await using (client)
+        {
+            Assert.Equal(7, code);
+            Assert.Equal("The server refused 1 of 3 messages.", client.Stderr);
+            Assert.Contains("* server error: line-too-long 16", client.StdoutLines);
+            (LeaveEvent _, List<ChatEvent> seen) = await watcher.UntilAsync<LeaveEvent>();
+            Assert.Equal(["short", "last"], seen.OfType<MessageEvent>().Select(m => m.Text));
+        }
+    }
+
+    [Theory]
+    [InlineData("--port", "70000")]
+    [InlineData("--port", "abc")]
+    [InlineData("--send", "")]
+    [InlineData("--connect-timeout", "0")]
+    [InlineData("--no-such-option")]
+    public async Task Bad_command_lines_exit_2(params string[] args)
+    {
+        (int code, ChildProcess client) = await ClientProcess.RunAsync("", args);
+        await using (client)
+        {
+            Assert.Equal(2, code);
+            Assert.EndsWith("Run 'fastchat-client --help' for usage.", client.Stderr, StringComparison.Ordinal);
+        }
+    }
+}
