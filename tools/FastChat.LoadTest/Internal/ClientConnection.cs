@@ -1,0 +1,246 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.Sockets;
+using FastChat.Protocol;
+
+namespace FastChat.LoadTest.Internal;
+
+/// <summary>How a connection's handshake ended.</summary>
+internal enum ConnectOutcome : byte
+{
+    /// <summary>Ready (FastChat WELCOME, Redis subscribe confirmation, NATS PONG).</summary>
+    Ready,
+
+    /// <summary>FastChat <c>FULL</c>: refused because the server is full.</summary>
+    Full,
+
+    /// <summary>Connect or handshake failed, or the connection closed first.</summary>
+    Failed,
+}
+
+/// <summary>
+/// One client socket with its receive loop: <see cref="Socket.ReceiveAsync(Memory{byte}, SocketFlags, CancellationToken)"/>
+/// (the ValueTask API, whose awaitable is pooled per socket, so a steady receive loop allocates
+/// nothing), framing with <see cref="LineFramer"/> into a fixed slice of a pinned slab.
+/// </summary>
+internal sealed class ClientConnection : IDisposable
+{
+    private readonly Memory<byte> _slabBuffer;
+    private Memory<byte> _buffer;
+    private byte[]? _rented;
+    private readonly TaskCompletionSource<ConnectOutcome> _handshake =
+        new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private LineFramer _framer;
+    private AsyncSignal? _resume;
+    private volatile bool _paused;
+    private int _closed;
+
+    public ClientConnection(int index, Socket socket, Memory<byte> buffer, int maxLineLength)
+    {
+        Index = index;
+        Socket = socket;
+        _slabBuffer = _buffer = buffer;
+        _framer = new LineFramer(maxLineLength);
+        if (buffer.Length < 64)
+        {
+            throw new ArgumentException("receive buffer too small", nameof(buffer));
+        }
+    }
+
+    public int Index { get; }
+
+    public Socket Socket { get; }
+
+    public LineSink? Sink { get; set; }
+
+    public Task<ConnectOutcome> Handshake => _handshake.Task;
+
+    public long BytesReceived { get; private set; }
+
+    /// <summary>Completed receive calls (deliveries per read shows how well the server coalesces).</summary>
+    public long Reads { get; private set; }
+
+    /// <summary>Stopwatch ticks at which the connection ended (0 while open).</summary>
+    public long ClosedAtTicks { get; private set; }
+
+    /// <summary>Why the connection ended: "eof", "bye:&lt;reason&gt;", "full", a socket error, "closed-by-tool".</summary>
+    public string? CloseReason { get; private set; }
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    public void CompleteHandshake(ConnectOutcome outcome) => _handshake.TrySetResult(outcome);
+
+    /// <summary>Stops reading (slow-consumer simulation): the kernel buffers fill, then the server's.</summary>
+    public void PauseReading()
+    {
+        _resume ??= new AsyncSignal();
+        _paused = true;
+    }
+
+    public void ResumeReading()
+    {
+        _paused = false;
+        _resume?.Set();
+    }
+
+    public async Task ReceiveLoopAsync()
+    {
+        int held = 0;
+        string reason = "eof";
+        try
+        {
+            while (true)
+            {
+                while (_paused)
+                {
+                    await _resume!.WaitAsync();
+                }
+
+                if (held == _buffer.Length)
+                {
+                    Grow(held);
+                }
+
+                int n = await Socket.ReceiveAsync(_buffer[held..], SocketFlags.None);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                BytesReceived += n;
+                Reads++;
+                held = Process(held + n, Stopwatch.GetTimestamp());
+                if (_rented is not null && held <= _slabBuffer.Length / 2)
+                {
+                    Shrink(held);
+                }
+            }
+        }
+        catch (SocketException e)
+        {
+            reason = e.SocketErrorCode.ToString();
+        }
+        catch (ObjectDisposedException)
+        {
+            reason = "closed-by-tool";
+        }
+
+        MarkClosed(reason);
+        if (_rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_rented);
+            _rented = null;
+        }
+    }
+
+    /// <summary>
+    /// Slow path: one line is longer than the slab slice (a USERS line of thousands of ids). Rent a
+    /// larger buffer until the line is consumed; the framer's limit still bounds it.
+    /// </summary>
+    private void Grow(int held)
+    {
+        int size = Math.Min(Math.Max(held * 2, 4096), _framer.MaxBufferedBytes + 1);
+        if (size <= held)
+        {
+            size = held + 1; // the framer refuses the line on the next call and skips it
+        }
+
+        byte[] bigger = ArrayPool<byte>.Shared.Rent(size);
+        _buffer.Span[..held].CopyTo(bigger);
+        if (_rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_rented);
+        }
+
+        _rented = bigger;
+        _buffer = bigger;
+    }
+
+    private void Shrink(int held)
+    {
+        _buffer.Span[..held].CopyTo(_slabBuffer.Span);
+        ArrayPool<byte>.Shared.Return(_rented!);
+        _rented = null;
+        _buffer = _slabBuffer;
+    }
+
+    /// <summary>Feeds bytes as if received (tests of the protocol sinks); returns the bytes held back.</summary>
+    internal int Feed(ReadOnlySpan<byte> bytes, int held, long now)
+    {
+        bytes.CopyTo(_buffer.Span[held..]);
+        return Process(held + bytes.Length, now);
+    }
+
+    /// <summary>Frames the buffered bytes; returns how many unconsumed bytes were moved to the front.</summary>
+    private int Process(int length, long now)
+    {
+        Span<byte> data = _buffer.Span[..length];
+        ReadOnlySpan<byte> rest = data;
+        LineSink sink = Sink!;
+        sink.BeginBatch(now);
+        while (true)
+        {
+            if (!_framer.IsSkipping)
+            {
+                int whole = sink.TryReadMessage(rest, now);
+                if (whole > 0)
+                {
+                    rest = rest[whole..];
+                    continue;
+                }
+            }
+
+            OperationStatus status = _framer.TryReadLine(rest, out ReadOnlySpan<byte> line, out int consumed);
+            rest = rest[consumed..];
+            if (status == OperationStatus.Done)
+            {
+                sink.OnLine(line, now);
+            }
+            else if (status == OperationStatus.InvalidData)
+            {
+                sink.OnOverlongLine();
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        sink.EndBatch(now);
+        rest.CopyTo(data);
+        return rest.Length;
+    }
+
+    /// <summary>Sends all of <paramref name="data"/> (loops on partial sends).</summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            int n = await Socket.SendAsync(data, SocketFlags.None);
+            data = data[n..];
+        }
+    }
+
+    /// <summary>Sends a rare control reply (NATS PONG) without awaiting it.</summary>
+    public void Post(byte[] data) => _ = SendAsync(data).AsTask();
+
+    public void MarkClosed(string reason)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            ClosedAtTicks = Stopwatch.GetTimestamp();
+            CloseReason ??= reason;
+            _handshake.TrySetResult(ConnectOutcome.Failed);
+        }
+    }
+
+    /// <summary>Records why the server is about to close us (BYE reason, FULL) before the EOF arrives.</summary>
+    public void SetCloseReason(string reason) => CloseReason ??= reason;
+
+    public void Dispose()
+    {
+        MarkClosed("closed-by-tool");
+        Socket.Dispose();
+        _resume?.Set();
+    }
+}

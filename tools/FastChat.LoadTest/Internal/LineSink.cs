@@ -1,0 +1,33 @@
+namespace FastChat.LoadTest.Internal;
+
+/// <summary>
+/// Receives the lines one connection's receive loop frames. Called from one receive loop at a time,
+/// so implementations keep plain (unsynchronised) per-connection state.
+/// </summary>
+internal abstract class LineSink
+{
+    /// <summary>Before the lines of one receive() are delivered.</summary>
+    public virtual void BeginBatch(long nowTicks)
+    {
+    }
+
+    /// <summary>
+    /// Fast path for protocols whose messages span several lines (RESP): consume one whole message
+    /// at the start of <paramref name="data"/> and return its length, or return 0 to let the line
+    /// path handle the next line.
+    /// </summary>
+    public virtual int TryReadMessage(ReadOnlySpan<byte> data, long nowTicks) => 0;
+
+    /// <summary>One line without CR/LF; the span points into the receive buffer.</summary>
+    public abstract void OnLine(ReadOnlySpan<byte> line, long nowTicks);
+
+    /// <summary>A line longer than the framer's limit was refused.</summary>
+    public virtual void OnOverlongLine()
+    {
+    }
+
+    /// <summary>After the lines of one receive() were delivered.</summary>
+    public virtual void EndBatch(long nowTicks)
+    {
+    }
+}

@@ -1,0 +1,245 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using FastChat.LoadTest.Internal;
+using FastChat.LoadTest.Scenarios;
+
+namespace FastChat.LoadTest;
+
+/// <summary>Runs one scenario against a resolved server.</summary>
+internal delegate Task<RunReport> ScenarioRun(CommonOptions common, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct);
+
+/// <summary>The scenario subcommands and their options.</summary>
+internal static class ScenarioCommands
+{
+    public static IEnumerable<Command> All(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    {
+        yield return Fanout(execute);
+        yield return SlowConsumer(execute);
+        yield return Overflow(execute);
+        yield return Connect(execute);
+        yield return Chat(execute);
+        yield return Soak(execute);
+        yield return BenchVerify();
+    }
+
+    private static Command BenchVerify()
+    {
+        var cmd = new Command("bench-verify", "measure how many deliveries/s one core of this tool can frame, parse, verify and record (no sockets)");
+        var senders = Opt("--senders", "senders interleaved in the stream", 4);
+        var size = Opt("--size", "payload bytes", 32);
+        var seconds = Opt("--duration", "seconds of measured work", 3.0);
+        cmd.Options.Add(senders);
+        cmd.Options.Add(size);
+        cmd.Options.Add(seconds);
+        cmd.SetAction(pr =>
+        {
+            var (rate, ns, lost) = VerifyBenchmark.Run(pr.GetValue(senders), pr.GetValue(size), TimeSpan.FromSeconds(pr.GetValue(seconds)));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one core verifies {rate:N0} deliveries/s ({ns:F1} ns per delivery; framing + parse + verify + 2 histogram records; lost={lost})"));
+            return lost == 0 ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    private static Option<T> Opt<T>(string name, string description, T defaultValue) =>
+        new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+
+    private static Command Fanout(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    {
+        var cmd = new Command("fanout", "N members, K senders: deliveries/s, messages/s, MB/s, latency; every delivery verified");
+        Func<ParseResult, FanoutOptions> read = AddFanoutOptions(cmd, new FanoutOptions());
+        cmd.SetAction((pr, _) =>
+        {
+            FanoutOptions o = read(pr);
+            return execute((c, s, pid, view, ct) => FanoutScenario.RunAsync(c, o, s, pid, view, ct), pr, []);
+        });
+        return cmd;
+    }
+
+    private static Command SlowConsumer(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    {
+        var cmd = new Command("slow-consumer", "some members stop reading while the rest chat: healthy members keep full delivery, laggards are cut off, server RSS stays bounded");
+        Func<ParseResult, FanoutOptions> read = AddFanoutOptions(cmd, new FanoutOptions { Clients = 50, Senders = 2, Rate = 20_000, Size = 256, Duration = TimeSpan.FromSeconds(10), Warmup = TimeSpan.FromSeconds(1) });
+        var stalled = Opt("--stalled", "members that stop reading when sending starts (the last ones)", 5);
+        var rcvbuf = Opt("--stalled-rcvbuf", "SO_RCVBUF of the stalled members (bytes)", 4096);
+        cmd.Options.Add(stalled);
+        cmd.Options.Add(rcvbuf);
+        cmd.SetAction((pr, _) =>
+        {
+            FanoutOptions o = read(pr) with { StalledMembers = pr.GetValue(stalled), StalledReceiveBuffer = pr.GetValue(rcvbuf) };
+            return execute(async (c, s, pid, view, ct) =>
+            {
+                RunReport r = await FanoutScenario.RunAsync(c, o, s, pid, view, ct);
+                r.Scenario = "slow-consumer";
+                r.Facts["scenario"] = $"slow-consumer: {o.StalledMembers} of {o.Clients} members stop reading";
+                return r;
+            }, pr, []);
+        });
+        return cmd;
+    }
+
+    private static Command Overflow(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    {
+        var cmd = new Command("overflow", "more clients than --max-clients: exactly the excess gets FULL, nobody else is disturbed, slots are reused");
+        var max = Opt("--max-clients", "the server's --max-clients (passed to a --spawn'ed server)", 100);
+        var excess = Opt("--excess", "connections beyond the limit", 10);
+        var messages = Opt("--messages", "messages broadcast afterwards to check the members", 100);
+        cmd.Options.Add(max);
+        cmd.Options.Add(excess);
+        cmd.Options.Add(messages);
+        cmd.SetAction((pr, _) =>
+        {
+            var o = new OverflowOptions { MaxClients = pr.GetValue(max), Excess = pr.GetValue(excess), Messages = pr.GetValue(messages) };
+            return execute((c, s, pid, view, ct) => OverflowScenario.RunAsync(c, o, s, pid, view, ct), pr, ["--max-clients", o.MaxClients.ToString(CultureInfo.InvariantCulture)]);
+        });
+        return cmd;
+    }
+
+    private static Command Connect(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    {
+        var cmd = new Command("connect", "connection storm and churn: connect rate, time to WELCOME, successes, member-set consistency");
+        var clients = Opt("--clients", "connections in the storm", 1000);
+        var churn = Opt("--churn", "seconds of churn after the storm (0 = none)", 0.0);
+        var churnRate = Opt("--churn-rate", "members replaced per second during churn", 100.0);
+        cmd.Options.Add(clients);
+        cmd.Options.Add(churn);
+        cmd.Options.Add(churnRate);
+        cmd.SetAction((pr, _) =>
+        {
+            var o = new ConnectOptions { Clients = pr.GetValue(clients), ChurnSeconds = pr.GetValue(churn), ChurnRate = pr.GetValue(churnRate) };
+            return execute((c, s, pid, view, ct) => ConnectScenario.RunAsync(c, o, s, pid, view, ct), pr, []);
+        });
+        return cmd;
+    }
+
+    private static Command Chat(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    {
+        var cmd = new Command("chat", "rooms-like traffic: ramped joins, think times, leave/rejoin; JOIN/LEAVE/USERS consistency and latency");
+        var d = new ChatOptions();
+        var clients = Opt("--clients", "members", d.Clients);
+        var ramp = Opt("--ramp", "seconds over which members join", d.Ramp.TotalSeconds);
+        var duration = Opt("--duration", "seconds of chatting after the ramp", d.Duration.TotalSeconds);
+        var think = Opt("--think-ms", "mean think time between a member's messages (exponential)", d.Think.TotalMilliseconds);
+        var leave = Opt("--leave-probability", "chance a member leaves after a message (then rejoins)", d.LeaveProbability);
+        var away = Opt("--away-ms", "time away before rejoining", d.Away.TotalMilliseconds);
+        var size = Opt("--size", "payload bytes", d.Size);
+        foreach (Option o in new Option[] { clients, ramp, duration, think, leave, away, size })
+        {
+            cmd.Options.Add(o);
+        }
+
+        cmd.SetAction((pr, _) =>
+        {
+            var o = new ChatOptions
+            {
+                Clients = pr.GetValue(clients),
+                Ramp = TimeSpan.FromSeconds(pr.GetValue(ramp)),
+                Duration = TimeSpan.FromSeconds(pr.GetValue(duration)),
+                Think = TimeSpan.FromMilliseconds(pr.GetValue(think)),
+                LeaveProbability = pr.GetValue(leave),
+                Away = TimeSpan.FromMilliseconds(pr.GetValue(away)),
+                Size = pr.GetValue(size),
+            };
+            return execute((c, s, pid, view, ct) => ChatScenario.RunAsync(c, o, s, pid, view, ct), pr, []);
+        });
+        return cmd;
+    }
+
+    private static Command Soak(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    {
+        var cmd = new Command("soak", "a steady open-model load for a long time; samples server RSS and CPU every second (see timeline.csv, server-rss.png)");
+        Func<ParseResult, FanoutOptions> read = AddFanoutOptions(cmd, new FanoutOptions { Clients = 200, Senders = 4, Rate = 2000, Duration = TimeSpan.FromSeconds(300), Warmup = TimeSpan.FromSeconds(5) });
+        cmd.SetAction((pr, _) =>
+        {
+            FanoutOptions o = read(pr);
+            return execute(async (c, s, pid, view, ct) =>
+            {
+                RunReport r = await FanoutScenario.RunAsync(c, o, s, pid, view, ct);
+                r.Scenario = "soak";
+                SoakTrend(r);
+                return r;
+            }, pr, []);
+        });
+        return cmd;
+    }
+
+    /// <summary>RSS trend of a soak: growth between the first and the last quarter of the measured seconds.</summary>
+    internal static void SoakTrend(RunReport r)
+    {
+        var measured = r.Timeline.Where(t => t.Phase == "measure" && t.ServerRssMb > 0).ToList();
+        if (measured.Count >= 4)
+        {
+            int q = measured.Count / 4;
+            double first = measured.Take(q).Average(t => t.ServerRssMb);
+            double last = measured.Skip(measured.Count - q).Average(t => t.ServerRssMb);
+            r.Set("soak_rss_first_quarter_mb", first);
+            r.Set("soak_rss_last_quarter_mb", last);
+            r.Set("soak_rss_drift_mb", last - first);
+            r.Set("soak_server_cpu_avg_pct", measured.Average(t => t.ServerCpuPercent));
+        }
+    }
+
+    /// <summary>Adds the fanout options (with the given defaults) to a command; returns their reader.</summary>
+    private static Func<ParseResult, FanoutOptions> AddFanoutOptions(Command cmd, FanoutOptions d)
+    {
+        var clients = Opt("--clients", "members (receiver connections)", d.Clients);
+        var senders = Opt("--senders", "senders: FastChat members 0..K-1; Redis/NATS extra publish-only connections", d.Senders);
+        var rate = Opt("--rate", "open model: total msg/s over all senders (0 = closed model)", d.Rate);
+        var stages = Opt<string?>("--stages", "open model ramp: RATE:SECONDS,... e.g. 1000:5,5000:10 (overrides --rate)", null);
+        var window = Opt("--window", "closed model: messages in flight per sender (sent, not yet seen by the probe)", d.Window);
+        var probe = Opt("--probe", "window probe receiver index (-1 = last healthy member)", d.Probe);
+        var size = Opt("--size", "payload bytes", d.Size);
+        var duration = Opt("--duration", "measured seconds", d.Duration.TotalSeconds);
+        var warmup = Opt("--warmup", "warm-up seconds (not measured)", d.Warmup.TotalSeconds);
+        var drain = Opt("--drain", "seconds to wait for in-flight messages after sending stops", d.Drain.TotalSeconds);
+        var sample = Opt("--order-sample", "messages in the same-order / fan-out spread sample", d.OrderSample);
+        var channel = Opt("--channel", "Redis channel / NATS subject", d.Channel);
+        foreach (Option o in new Option[] { clients, senders, rate, stages, window, probe, size, duration, warmup, drain, sample, channel })
+        {
+            cmd.Options.Add(o);
+        }
+
+        return pr => new FanoutOptions
+        {
+            Clients = pr.GetValue(clients),
+            Senders = pr.GetValue(senders),
+            Rate = pr.GetValue(rate),
+            Stages = ParseStages(pr.GetValue(stages)),
+            Window = pr.GetValue(window),
+            Probe = pr.GetValue(probe),
+            Size = pr.GetValue(size),
+            Duration = TimeSpan.FromSeconds(pr.GetValue(duration)),
+            Warmup = TimeSpan.FromSeconds(pr.GetValue(warmup)),
+            Drain = TimeSpan.FromSeconds(pr.GetValue(drain)),
+            OrderSample = pr.GetValue(sample),
+            Channel = pr.GetValue(channel)!,
+        };
+    }
+
+    /// <summary>Parses <c>RATE:SECONDS,RATE:SECONDS,...</c>; the last stage may omit its duration (runs to the end).</summary>
+    public static IReadOnlyList<RateStage> ParseStages(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [];
+        }
+
+        var list = new List<RateStage>();
+        string[] parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        for (int i = 0; i < parts.Length; i++)
+        {
+            string[] rs = parts[i].Split(':');
+            double r = double.Parse(rs[0], CultureInfo.InvariantCulture);
+            TimeSpan d = rs.Length > 1 ? TimeSpan.FromSeconds(double.Parse(rs[1], CultureInfo.InvariantCulture)) : Timeout.InfiniteTimeSpan;
+            list.Add(new RateStage(r, d));
+        }
+
+        if (list[^1].Duration != Timeout.InfiniteTimeSpan)
+        {
+            // After the last stage the final rate simply continues until the run ends.
+            list.Add(list[^1] with { Duration = Timeout.InfiniteTimeSpan });
+        }
+
+        return list;
+    }
+}
