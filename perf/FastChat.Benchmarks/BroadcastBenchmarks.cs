@@ -1,0 +1,216 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using FastChat.Server;
+using FastChat.Server.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FastChat.Benchmarks;
+
+/// <summary>
+/// One chat line to 10, 1 000 and 10 000 members through the server's real broadcast path: the
+/// hub's batch (lock, MSG formatted once into the shared log, publish, wake-up walk over every
+/// member) and then every member's sender taking its bytes from its cursor exactly as
+/// Connection.SendLoopAsync does, up to the point where it would hand them to the socket. The
+/// socket is replaced by <see cref="SinkMember"/>, which only counts the bytes.
+/// </summary>
+/// <remarks>
+/// The hub, log and pools are built as <see cref="ChatServer"/> builds them (through
+/// <see cref="ServerContext"/>), with the default options. One operation is one line to every
+/// member; the "ns/delivery" column divides by the member count. <see cref="Batch16"/> puts 16
+/// lines into one batch (what one receive of 16 lines does) and reports per line.
+/// </remarks>
+[MemoryDiagnoser]
+[Config(typeof(Config))]
+public class BroadcastBenchmarks
+{
+    private static readonly byte[] Text = "hello everyone, this is a chat line of a typical length for a chat"u8.ToArray();
+
+    private ServerContext _context = null!;
+    private SinkMember[] _members = [];
+
+    /// <summary>Members in the chat (every one of them, the sender included, gets the line).</summary>
+    [Params(10, 1_000, 10_000)]
+    public int Members { get; set; }
+
+    /// <summary>Joins <see cref="Members"/> sink members and drains the joins.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        (_context, _members) = SinkMember.CreateChat(Members);
+    }
+
+    /// <summary>Releases every member and the log.</summary>
+    [GlobalCleanup]
+    public void Cleanup() => SinkMember.Dispose(_context, _members);
+
+    /// <summary>One receive with one chat line: one batch, then every member's sender drains.</summary>
+    [Benchmark]
+    public long OneLine()
+    {
+        using (ChatHub.Batch batch = _context.Hub.BeginBatch())
+        {
+            batch.Message(_members[0].Member, Text);
+        }
+
+        return SinkMember.DrainAll(_members);
+    }
+
+    /// <summary>One receive with 16 chat lines: one batch, then one run per member carries all 16.</summary>
+    [Benchmark(OperationsPerInvoke = 16)]
+    public long Batch16()
+    {
+        using (ChatHub.Batch batch = _context.Hub.BeginBatch())
+        {
+            for (int i = 0; i < 16; i++)
+            {
+                batch.Message(_members[0].Member, Text);
+            }
+        }
+
+        return SinkMember.DrainAll(_members);
+    }
+
+    private sealed class Config : ManualConfig
+    {
+        public Config() => AddColumn(new PerDeliveryColumn());
+    }
+}
+
+/// <summary>A member whose output is drained by a sink instead of a socket.</summary>
+internal sealed class SinkMember : IMemberTransport
+{
+    public SinkMember(ServerContext context)
+    {
+        Member = new Member(context.NextId(), new MemberOutput(context.Pools.Segments, context.Pools.PrivateBlocks), this);
+    }
+
+    public Member Member { get; }
+
+    /// <summary>Bytes "sent" so far.</summary>
+    public long Sent { get; private set; }
+
+    /// <summary>
+    /// A hub with <paramref name="members"/> joined sink members, built as ChatServer builds it
+    /// (default options, max clients raised to fit), with every member's WELCOME/USERS/JOIN backlog drained.
+    /// </summary>
+    public static (ServerContext Context, SinkMember[] Members) CreateChat(int members)
+    {
+        var options = new ChatServerOptions { MaxClients = Math.Max(members, 16) };
+        int segmentSize = Math.Max(options.LogSegmentSize,
+            PinnedBlocks.RoundUpToPage(FastChat.Protocol.ServerLineWriter.MaxLineBytes(options.MaxLineLength)));
+        var pools = new ServerPools(options.MaxLineLength, options.MaxClients, segmentSize);
+        var context = new ServerContext(options, pools, new ServerCounters(), NullLogger.Instance);
+
+        var sinks = new SinkMember[members];
+        for (int i = 0; i < members; i++)
+        {
+            sinks[i] = new SinkMember(context);
+            if (context.Hub.TryJoin(sinks[i].Member) != JoinResult.Joined)
+            {
+                throw new InvalidOperationException($"Member {i + 1} of {members} could not join.");
+            }
+
+            // The newcomer's USERS line grows with the chat; drain it now so setup stays O(n) in memory.
+            sinks[i].Drain();
+        }
+
+        DrainAll(sinks);
+        return (context, sinks);
+    }
+
+    /// <summary>Every member's sender takes what it is owed; returns the bytes taken.</summary>
+    public static long DrainAll(SinkMember[] members)
+    {
+        long bytes = 0;
+        foreach (SinkMember member in members)
+        {
+            bytes += member.Drain();
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Shuts the hub down as the server does (every stream ends), then every reference and
+    /// block goes back, the log's own reference last.</summary>
+    public static void Dispose(ServerContext context, SinkMember[] members)
+    {
+        context.Hub.Close();
+        foreach (SinkMember member in members)
+        {
+            member.Member.Output.Release();
+        }
+
+        context.Hub.DisposeLog();
+        context.Counters.Dispose();
+    }
+
+    /// <summary>
+    /// The body of Connection.SendLoopAsync with the socket replaced: every contiguous run that is due
+    /// is "sent" whole, then the sender goes back to waiting on its signal.
+    /// </summary>
+    public long Drain()
+    {
+        MemberOutput output = Member.Output;
+        long bytes = 0;
+        while (output.TryGetNext(out ReadOnlyMemory<byte> data, out bool isPrivate))
+        {
+            bytes += data.Length;
+            output.Advance(isPrivate, data.Length);
+        }
+
+        // Consume the wake-up (or start waiting for the next one), as the idle sender does.
+#pragma warning disable CA2012 // The sink never awaits: a real sender would, and the next Set completes it.
+        _ = output.Signal.WaitAsync();
+#pragma warning restore CA2012
+        Sent += bytes;
+        return bytes;
+    }
+
+    public void OnSlowConsumer() => throw new InvalidOperationException("A sink member was cut off as a slow consumer.");
+
+    public void OnShutdown()
+    {
+    }
+}
+
+/// <summary>Mean divided by the <c>Members</c> parameter: the cost of one delivery.</summary>
+internal sealed class PerDeliveryColumn : IColumn
+{
+    public string Id => nameof(PerDeliveryColumn);
+
+    public string ColumnName => "ns/delivery";
+
+    public bool AlwaysShow => true;
+
+    public ColumnCategory Category => ColumnCategory.Custom;
+
+    public int PriorityInCategory => 0;
+
+    public bool IsNumeric => true;
+
+    public UnitType UnitType => UnitType.Dimensionless;
+
+    public string Legend => "Mean divided by Members: nanoseconds per line per recipient";
+
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+    {
+        BenchmarkReport? report = summary[benchmarkCase];
+        object? members = benchmarkCase.Parameters["Members"];
+        if (report?.ResultStatistics is null || members is not int count || count == 0)
+        {
+            return "NA";
+        }
+
+        return (report.ResultStatistics.Mean / count).ToString("N2", CultureInfo.InvariantCulture);
+    }
+
+    public bool IsAvailable(Summary summary) => true;
+
+    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+}
