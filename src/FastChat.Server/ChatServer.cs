@@ -33,10 +33,7 @@ public sealed class ChatServer : IAsyncDisposable
 
         _options = options;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("FastChat.Server");
-        int segmentSize = Math.Max(options.LogSegmentSize,
-            PinnedBlocks.RoundUpToPage(FastChat.Protocol.ServerLineWriter.MaxLineBytes(options.MaxLineLength)));
-        var pools = new ServerPools(options.MaxLineLength, options.MaxClients, segmentSize);
-        _context = new ServerContext(options, pools, new ServerCounters(meterFactory), _logger);
+        _context = ServerContext.Create(options, _logger, meterFactory);
     }
 
     /// <summary>The address the server listens on (with the real port), once started.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using FastChat.Protocol;
 using FastChat.Server.Internal;
+using FastChat.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FastChat.Server.Tests;
@@ -125,80 +126,5 @@ public class AllocationTests
         }
 
         return [.. stream];
-    }
-
-    /// <summary>A member whose output is drained by a sink instead of a socket (as in the benchmarks).</summary>
-    private sealed class SinkMember : IMemberTransport
-    {
-        private SinkMember(ServerContext context) =>
-            Member = new Member(context.NextId(), new MemberOutput(context.Pools.Segments, context.Pools.PrivateBlocks), this);
-
-        public Member Member { get; }
-
-        /// <summary>A hub built as ChatServer builds it, with <paramref name="members"/> joined and drained.</summary>
-        public static (ServerContext Context, SinkMember[] Members) CreateChat(int members)
-        {
-            var options = new ChatServerOptions { MaxClients = Math.Max(members, 16) };
-            int segmentSize = Math.Max(options.LogSegmentSize,
-                PinnedBlocks.RoundUpToPage(ServerLineWriter.MaxLineBytes(options.MaxLineLength)));
-            var pools = new ServerPools(options.MaxLineLength, options.MaxClients, segmentSize);
-            var context = new ServerContext(options, pools, new ServerCounters(), NullLogger.Instance);
-            var sinks = new SinkMember[members];
-            for (int i = 0; i < members; i++)
-            {
-                sinks[i] = new SinkMember(context);
-                Assert.Equal(JoinResult.Joined, context.Hub.TryJoin(sinks[i].Member));
-                sinks[i].Drain();
-            }
-
-            DrainAll(sinks);
-            return (context, sinks);
-        }
-
-        public static long DrainAll(SinkMember[] sinks)
-        {
-            long bytes = 0;
-            foreach (SinkMember sink in sinks)
-            {
-                bytes += sink.Drain();
-            }
-
-            return bytes;
-        }
-
-        public static void Dispose(ServerContext context, SinkMember[] sinks)
-        {
-            context.Hub.Close();
-            foreach (SinkMember sink in sinks)
-            {
-                sink.Member.Output.Release();
-            }
-
-            context.Hub.DisposeLog();
-            context.Counters.Dispose();
-        }
-
-        /// <summary>Connection.SendLoopAsync without the socket: take every due run, then wait again.</summary>
-        private long Drain()
-        {
-            MemberOutput output = Member.Output;
-            long bytes = 0;
-            while (output.TryGetNext(out ReadOnlyMemory<byte> data, out bool isPrivate))
-            {
-                bytes += data.Length;
-                output.Advance(isPrivate, data.Length);
-            }
-
-#pragma warning disable CA2012 // Never awaited here: the next Set completes it, as for an idle sender.
-            _ = output.Signal.WaitAsync();
-#pragma warning restore CA2012
-            return bytes;
-        }
-
-        public void OnSlowConsumer() => throw new InvalidOperationException("A sink member was cut off as a slow consumer.");
-
-        public void OnShutdown()
-        {
-        }
     }
 }

@@ -47,18 +47,9 @@ internal sealed partial class Connection
                 }
             }
         }
-        catch (SocketException)
-        {
-            SetCloseReason(CloseReason.ConnectionReset);
-        }
-        catch (ObjectDisposedException)
-        {
-            SetCloseReason(CloseReason.ConnectionReset);
-        }
         catch (Exception ex)
         {
-            SetCloseReason(CloseReason.InternalError);
-            Log.ConnectionFailed(_context.Logger, _member.Id, ex);
+            RecordFailure(ex);
         }
         finally
         {

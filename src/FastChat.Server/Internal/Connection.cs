@@ -92,6 +92,22 @@ internal sealed partial class Connection : IMemberTransport, ILingering
     private void SetCloseReason(CloseReason reason) =>
         Interlocked.CompareExchange(ref _closeReason, (int)reason, (int)CloseReason.None);
 
+    /// <summary>
+    /// Classifies an exception that ended a loop: socket errors and a socket we closed ourselves are
+    /// the peer going away (an expected close reason); anything else is a bug and is logged.
+    /// </summary>
+    private void RecordFailure(Exception exception)
+    {
+        if (exception is SocketException or ObjectDisposedException)
+        {
+            SetCloseReason(CloseReason.ConnectionReset);
+            return;
+        }
+
+        SetCloseReason(CloseReason.InternalError);
+        Log.ConnectionFailed(_context.Logger, _member.Id, exception);
+    }
+
     /// <summary>Hub: the member was cut off as a slow consumer.</summary>
     public void OnSlowConsumer()
     {

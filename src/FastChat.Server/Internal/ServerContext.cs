@@ -10,6 +10,16 @@ internal sealed class ServerContext
     private long _nextId;
     private TaskCompletionSource? _allClosed;
 
+    /// <summary>Builds the context of one server: pools sized for the options, counters, the hub.</summary>
+    public static ServerContext Create(ChatServerOptions options, ILogger logger, System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
+    {
+        // A log segment holds at least one longest line (issue 2: lines never straddle segments).
+        int segmentSize = Math.Max(options.LogSegmentSize,
+            PinnedBlocks.RoundUpToPage(FastChat.Protocol.ServerLineWriter.MaxLineBytes(options.MaxLineLength)));
+        var pools = new ServerPools(options.MaxLineLength, options.MaxClients, segmentSize);
+        return new ServerContext(options, pools, new ServerCounters(meterFactory), logger);
+    }
+
     public ServerContext(ChatServerOptions options, ServerPools pools, ServerCounters counters, ILogger logger)
     {
         Options = options;
