@@ -90,6 +90,36 @@ public class RealServerTests
     }
 
     [Fact]
+    public async Task Throttled_readers_are_cut_off_read_at_their_rate_and_healthy_members_lose_nothing()
+    {
+        // Each member is sent about 4000 x 540 B = 2.2 MB/s; the 2 laggards read 4000 B/s (500x slower).
+        const double limit = 4000;
+        await using var server = new ChatServer(new ChatServerOptions { Port = 0, MaxPendingBytes = 64 * 1024 });
+        RunReport r = await ScenarioRunner.FanoutAsync(server.Start(), new FanoutOptions
+        {
+            Clients = 12, Senders = 2, Rate = 4000, Size = 512, StalledMembers = 2, LaggardBytesPerSecond = limit,
+            Warmup = TimeSpan.FromSeconds(0.5), Duration = TimeSpan.FromSeconds(2),
+        });
+        string all = ScenarioRunner.Describe(r) + " | " + string.Join(" | ", r.Facts.Select(kv => $"{kv.Key}: {kv.Value}"));
+
+        // Healthy members: everything, in one order.
+        Assert.False(r.Aborted, r.AbortReason);
+        Assert.Equal(10, r.Metrics["healthy_members"]);
+        Assert.True(r.Metrics["lost_total"] == 0, all);
+        Assert.True(r.Metrics["receivers_dropped"] == 0, all);
+        Assert.True(r.Metrics["order"] == 1, all);
+        Assert.True(r.Metrics["latency_count"] > 50_000, all);
+
+        // Laggards: they did read, never faster than the throttle (bucket: 0.1 s burst over 2.5 s)...
+        Assert.True(r.Metrics["laggard_read_Bps_max"] <= limit * 1.1, all);
+        Assert.True(r.Metrics["laggard_read_Bps_min"] >= limit * 0.25, all);
+        // ...and the server cut both off early in the 2.5 s of sending, after a clean prefix of the stream.
+        Assert.True(r.Metrics["stalled_cut_off"] == 2, all);
+        Assert.True(r.Metrics["laggard_last_msg_s_max"] < 1.5, all);
+        Assert.True(r.Metrics["laggard_holes"] == 0, all);
+    }
+
+    [Fact]
     public async Task Chat_with_churn_keeps_every_member_view_consistent()
     {
         await using var server = new ChatServer(new ChatServerOptions { Port = 0 });

@@ -58,20 +58,36 @@ internal static class ScenarioCommands
 
     private static Command SlowConsumer(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
     {
-        var cmd = new Command("slow-consumer", "some members stop reading while the rest chat: healthy members keep full delivery, laggards are cut off, server RSS stays bounded");
+        var cmd = new Command("slow-consumer", "some members stop reading or read at a throttled rate while the rest chat: healthy members keep full delivery, laggards are cut off, server RSS stays bounded");
         Func<ParseResult, FanoutOptions> read = AddFanoutOptions(cmd, new FanoutOptions { Clients = 50, Senders = 2, Rate = 20_000, Size = 256, Duration = TimeSpan.FromSeconds(10), Warmup = TimeSpan.FromSeconds(1) });
-        var stalled = Opt("--stalled", "members that stop reading when sending starts (the last ones)", 5);
-        var rcvbuf = Opt("--stalled-rcvbuf", "SO_RCVBUF of the stalled members (bytes)", 4096);
+        var stalled = Opt("--stalled", "laggards: members that stop reading (or read slowly, see --throttle-bytes-per-sec) when sending starts (the last ones)", 5);
+        var rcvbuf = Opt("--stalled-rcvbuf", "SO_RCVBUF of the laggards (bytes)", 4096);
+        var throttle = Opt("--throttle-bytes-per-sec", "laggards read at most this many bytes/s (token bucket) instead of stopping; 0 = stop reading", 0.0);
+        throttle.Validators.Add(v =>
+        {
+            if (v.GetValue(throttle) < 0)
+            {
+                v.AddError("--throttle-bytes-per-sec must be 0 (stop reading) or positive");
+            }
+        });
         cmd.Options.Add(stalled);
         cmd.Options.Add(rcvbuf);
+        cmd.Options.Add(throttle);
         cmd.SetAction((pr, _) =>
         {
-            FanoutOptions o = read(pr) with { StalledMembers = pr.GetValue(stalled), StalledReceiveBuffer = pr.GetValue(rcvbuf) };
+            FanoutOptions o = read(pr) with
+            {
+                StalledMembers = pr.GetValue(stalled),
+                StalledReceiveBuffer = pr.GetValue(rcvbuf),
+                LaggardBytesPerSecond = pr.GetValue(throttle),
+            };
             return execute(async (c, s, pid, view, ct) =>
             {
                 RunReport r = await FanoutScenario.RunAsync(c, o, s, pid, view, ct);
                 r.Scenario = "slow-consumer";
-                r.Facts["scenario"] = $"slow-consumer: {o.StalledMembers} of {o.Clients} members stop reading";
+                r.Facts["scenario"] = o.LaggardBytesPerSecond > 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"slow-consumer: {o.StalledMembers} of {o.Clients} members read at most {o.LaggardBytesPerSecond:F0} bytes/s")
+                    : $"slow-consumer: {o.StalledMembers} of {o.Clients} members stop reading";
                 return r;
             }, pr, []);
         });

@@ -33,6 +33,7 @@ internal sealed class ClientConnection : IDisposable
     private LineFramer _framer;
     private AsyncSignal? _resume;
     private volatile bool _paused;
+    private volatile ReadThrottle? _throttle;
     private int _closed;
 
     public ClientConnection(int index, Socket socket, Memory<byte> buffer, int maxLineLength)
@@ -83,10 +84,22 @@ internal sealed class ClientConnection : IDisposable
         _resume?.Set();
     }
 
+    /// <summary>
+    /// Reads at most <paramref name="bytesPerSecond"/> from now on (slow-consumer simulation of a
+    /// reader that keeps up only partly); null = read freely again. A read already in flight is not
+    /// counted.
+    /// </summary>
+    public ReadThrottle? Throttle
+    {
+        get => _throttle;
+        set => _throttle = value;
+    }
+
     public async Task ReceiveLoopAsync()
     {
         int held = 0;
         string reason = "eof";
+        PeriodicTimer? throttleTimer = null;
         try
         {
             while (true)
@@ -101,12 +114,32 @@ internal sealed class ClientConnection : IDisposable
                     Grow(held);
                 }
 
-                int n = await Socket.ReceiveAsync(_buffer[held..], SocketFlags.None);
+                Memory<byte> free = _buffer[held..];
+                ReadThrottle? throttle = _throttle;
+                if (throttle is not null)
+                {
+                    // Throttled path: read only what the bucket allows, into the same fixed buffer
+                    // (the rest stays in the kernel, whose window closes, so the server's backlog
+                    // grows). An empty bucket waits for the next timer tick: a PeriodicTimer's
+                    // ValueTask wait allocates nothing, unlike a Task.Delay per wait.
+                    int allowed = throttle.Available(Stopwatch.GetTimestamp(), free.Length);
+                    if (allowed == 0)
+                    {
+                        throttleTimer ??= new PeriodicTimer(ReadThrottle.Tick);
+                        await throttleTimer.WaitForNextTickAsync();
+                        continue;
+                    }
+
+                    free = free[..allowed];
+                }
+
+                int n = await Socket.ReceiveAsync(free, SocketFlags.None);
                 if (n == 0)
                 {
                     break;
                 }
 
+                throttle?.Consume(n);
                 BytesReceived += n;
                 Reads++;
                 held = Process(held + n, Stopwatch.GetTimestamp());
@@ -125,6 +158,7 @@ internal sealed class ClientConnection : IDisposable
             reason = "closed-by-tool";
         }
 
+        throttleTimer?.Dispose();
         MarkClosed(reason);
         if (_rented is not null)
         {

@@ -104,6 +104,15 @@ internal sealed class FanoutReceiver
 
     public long TotalDeliveries { get; private set; }
 
+    /// <summary>
+    /// A slow-consumer laggard: verified, but its latency is not recorded (the report's latency is
+    /// the healthy members', issue 4: "healthy members keep their latency").
+    /// </summary>
+    public bool IsLaggard { get; set; }
+
+    /// <summary>Laggards: the latest intended send tick (relative to the epoch) of a message received.</summary>
+    public long LastIntendedTicks { get; private set; } = -1;
+
     public void BeginBatch() => _pair = null;
 
     public void EndBatch()
@@ -147,6 +156,12 @@ internal sealed class FanoutReceiver
         {
             WindowDeliveries++;
             WindowBytes += payload.Length;
+        }
+
+        if (IsLaggard)
+        {
+            LastIntendedTicks = Math.Max(LastIntendedTicks, f.IntendedTicks);
+            return;
         }
 
         long intended = run.Epoch + f.IntendedTicks;

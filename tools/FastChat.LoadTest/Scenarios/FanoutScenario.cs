@@ -39,8 +39,12 @@ internal sealed record FanoutOptions
 
     public string Channel { get; init; } = "chat";
 
-    /// <summary>Members that stop reading once sending starts (slow-consumer scenario): the last ones.</summary>
+    /// <summary>Laggards (slow-consumer scenario): the last members, which stop reading (or read at
+    /// <see cref="LaggardBytesPerSecond"/>) once sending starts.</summary>
     public int StalledMembers { get; init; }
+
+    /// <summary>0: the laggards stop reading. Above 0: they read at most this many bytes per second.</summary>
+    public double LaggardBytesPerSecond { get; init; }
 
     /// <summary>SO_RCVBUF of stalled members (small: the server's pending limit is reached sooner).</summary>
     public int StalledReceiveBuffer { get; init; } = 4096;
@@ -191,7 +195,15 @@ internal static class FanoutScenario
 
         foreach (FanoutReceiver m in stalled)
         {
-            m.Connection.PauseReading();
+            m.IsLaggard = true;
+            if (o.LaggardBytesPerSecond > 0)
+            {
+                m.Connection.Throttle = new ReadThrottle(o.LaggardBytesPerSecond, Stopwatch.Frequency, Stopwatch.GetTimestamp());
+            }
+            else
+            {
+                m.Connection.PauseReading();
+            }
         }
 
         // 3. warm-up and 4. measure
@@ -268,17 +280,23 @@ internal static class FanoutScenario
 
         report.Set("drain_s", Seconds(Stopwatch.GetTimestamp() - drainStart));
 
-        // A stalled member never reads, so it cannot see that the server cut it off: resume reading
-        // and wait (at most 3 s, the server lingers about 1 s) for the BYE / EOF.
+        // A laggard cannot see that the server cut it off before it has read what the kernels still
+        // hold ahead of the BYE / EOF (at a throttled rate that can take minutes): lift the throttle
+        // or resume reading, and wait (at most 3 s, the server lingers about 1 s) for the end, or,
+        // for a laggard the server kept, for every message.
+        LaggardOutcome[] laggards = [];
         if (stalled.Count > 0)
         {
+            long lifted = Stopwatch.GetTimestamp();
+            laggards = stalled.OrderBy(m => m.Index).Select(m => LaggardOutcome.Capture(m, lifted)).ToArray();
             foreach (FanoutReceiver m in stalled)
             {
+                m.Connection.Throttle = null;
                 m.Connection.ResumeReading();
             }
 
             long resumeStart = Stopwatch.GetTimestamp();
-            while (Seconds(Stopwatch.GetTimestamp() - resumeStart) < 3 && stalled.Any(m => !m.Connection.IsClosed))
+            while (Seconds(Stopwatch.GetTimestamp() - resumeStart) < 3 && stalled.Any(m => !m.Connection.IsClosed && !m.Verifier!.HasAll(sent)))
             {
                 await Task.Delay(20, ct);
             }
@@ -306,6 +324,7 @@ internal static class FanoutScenario
         report.Set("deliveries_per_read", reads == 0 ? 0 : members.Sum(m => m.TotalDeliveries) / (double)reads);
 
         Verify(report, members, healthy, stalled, sent);
+        LaggardOutcome.Report(report, laggards, run, o.LaggardBytesPerSecond, sent);
         var latency = LatencyRecorders.NewHistogram();
         var service = LatencyRecorders.NewHistogram();
         foreach (LatencyRecorders.Pair pair in run.Recorders.All)
