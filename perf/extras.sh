@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# perf/extras.sh: the issue-6 measurements beside the throughput/latency table (docs/PERFORMANCE.md):
+#   1. server RSS per idle member over 10 000 connections   (fastchat-loadtest connect)
+#   2. RSS with one member that stops reading                (fastchat-loadtest slow-consumer)
+#   3. gen0 GCs and allocated bytes during 30 s of config (b) (dotnet-counters, if installed)
+#   4. sends per delivery on a short run of (a) and (b)       (strace -c, if installed)
+# Installs nothing: dotnet-counters is `dotnet tool install -g dotnet-counters`, strace is
+# `sudo apt-get install -y strace`; a missing one is skipped.
+# Run perf/compare.sh first (it builds into $ARTIFACTS and $FANOUT).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ARTIFACTS="${ARTIFACTS:-/tmp/art-compare}"
+FANOUT="${FANOUT:-/tmp/fanout}"
+OUT="${OUT:-/tmp/fastchat-extras-$(date -u +%Y%m%dT%H%M%SZ)}"
+MEMBERS="${MEMBERS:-10000}"
+SRV_DLL="$ARTIFACTS/bin/FastChat.Server/release/FastChat.Server.dll"
+LT_DLL="$ARTIFACTS/bin/FastChat.LoadTest/release/fastchat-loadtest.dll"
+[[ -f "$SRV_DLL" && -f "$LT_DLL" && -x "$FANOUT" ]] || { echo "run $here/compare.sh first" >&2; exit 1; }
+export PATH="$PATH:$HOME/.dotnet/tools"
+mkdir -p "$OUT"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+log() { printf '%s\n' "$*" >&2; }
+
+SPID=""; SPORT=""
+start_fastchat() {
+  dotnet "$SRV_DLL" --bind 127.0.0.1 --port 0 --stats-interval 0 --max-clients 19000 "$@" >"$OUT/server.out" 2>"$OUT/server.err" &
+  SPID=$!
+  for _ in $(seq 200); do grep -q '^listening on ' "$OUT/server.out" 2>/dev/null && break; sleep 0.05; done
+  SPORT="$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$OUT/server.out" | head -1)"
+  [[ -n "$SPORT" ]] || { log "server did not start"; exit 1; }
+}
+stop_server() { [[ -n "$SPID" ]] && { kill "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; SPID=""; }; }
+trap stop_server EXIT INT TERM
+jget() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));m=d.get('metrics',d)
+for k in sys.argv[2:]: print(k, '=', m.get(k))" "$@"; }
+
+log "1. idle members: RSS over $MEMBERS connections"
+dotnet "$LT_DLL" connect --spawn "$SRV_DLL" --server-arg=--max-clients=19000 --server-arg=--stats-interval=0 \
+  --clients "$MEMBERS" --connect-concurrency 256 --json --quiet >"$OUT/idle.json" 2>"$OUT/idle.err" || log "  exit $?"
+jget "$OUT/idle.json" ready connections_failed server_rss_before_mb server_rss_connected_mb server_rss_max_mb server_bytes_per_conn
+
+log "2. one member stops reading (default --max-pending-bytes 4194304)"
+dotnet "$LT_DLL" slow-consumer --spawn "$SRV_DLL" --server-arg=--stats-interval=0 --clients 50 --stalled 1 \
+  --senders 2 --rate 20000 --size 256 --duration 10 --json --quiet >"$OUT/stalled.json" 2>"$OUT/stalled.err" || log "  exit $?"
+jget "$OUT/stalled.json" stalled_members stalled_cut_off lost_total server_rss_connected_mb server_rss_max_mb server_rss_growth_mb
+
+if command -v dotnet-counters >/dev/null; then
+  log "3. GC during 30 s of config (b)"
+  start_fastchat
+  "$FANOUT" --proto fastchat --port "$SPORT" --clients 1000 --senders 4 --window 64 --size 32 --duration 33 --warmup 3 \
+    --max-time 60 --server-pid "$SPID" --json --quiet >"$OUT/gc-run.json" 2>/dev/null &
+  HPID=$!
+  sleep 6   # connect + settle + warm-up
+  timeout 31 dotnet-counters collect -p "$SPID" --counters System.Runtime --format csv -o "$OUT/gc.csv" \
+    --refresh-interval 1 >/dev/null 2>&1 || true
+  wait "$HPID" || true
+  stop_server
+  python3 - "$OUT/gc.csv" "$OUT/gc-run.json" <<'PY'
+import csv, json, sys
+rows = list(csv.reader(open(sys.argv[1])))[1:]
+run = json.load(open(sys.argv[2]))
+def total(prefix):
+    vals = [float(r[4]) for r in rows if r[2].startswith(prefix)]
+    return sum(vals), len(vals)
+for gen in ("gen0", "gen1", "gen2"):
+    n, s = total(f"dotnet.gc.collections ({{collection}} / 1 sec)[gc.heap.generation={gen}]")
+    print(f"{gen} collections in {s} s: {n:.0f}")
+alloc, s = total("dotnet.gc.heap.total_allocated")
+dps = run["deliveries_per_s"]
+print(f"allocated in {s} s: {alloc/1e6:.2f} MB; deliveries/s {dps/1e6:.2f} M; bytes per delivery {alloc/max(1,s)/dps:.5f}")
+PY
+else
+  log "3. skipped: dotnet-counters not installed (dotnet tool install -g dotnet-counters)"
+fi
+
+if command -v strace >/dev/null; then
+  for cfg in "a:--clients 100 --senders 4" "b:--clients 1000 --senders 4"; do
+    name="${cfg%%:*}"; args="${cfg#*:}"
+    log "4. sends per delivery, config ($name), 5 s under strace"
+    start_fastchat
+    strace -c -f -e trace=sendto,sendmsg,write,writev -o "$OUT/strace-$name.txt" -p "$SPID" 2>/dev/null &
+    TPID=$!
+    sleep 1
+    # shellcheck disable=SC2086
+    "$FANOUT" --proto fastchat --port "$SPORT" $args --window 64 --size 32 --duration 5 --warmup 1 \
+      --max-time 60 --json --quiet >"$OUT/strace-$name.json" 2>/dev/null || true
+    sleep 0.5
+    kill -INT "$TPID" 2>/dev/null || true; wait "$TPID" 2>/dev/null || true
+    stop_server
+    python3 - "$OUT/strace-$name.txt" "$OUT/strace-$name.json" <<'PY'
+import json, sys
+calls = 0
+for line in open(sys.argv[1]):
+    p = line.split()
+    if len(p) >= 5 and p[-1] in ("sendto", "sendmsg", "write", "writev"):
+        calls += int(p[3])
+r = json.load(open(sys.argv[2]))
+deliv = r["sent_total"] * r["clients_ready"]
+print(f"send syscalls {calls}, deliveries (all phases) {deliv}, sends per delivery {calls/max(1,deliv):.4f}, "
+      f"deliveries per send {deliv/max(1,calls):.1f} (deliveries/s under strace {r['deliveries_per_s']/1e6:.2f} M)")
+PY
+  done
+else
+  log "4. skipped: strace not installed (sudo apt-get install -y strace)"
+fi
+log "raw output: $OUT"
