@@ -22,8 +22,6 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>
     private ManualResetValueTaskSourceCore<bool> _source = new() { RunContinuationsAsynchronously = true };
     private int _state;
 
-    public bool IsClosed => Volatile.Read(ref _state) == Closed;
-
     /// <summary>Waits for a signal; false once closed. One waiter at a time.</summary>
     public ValueTask<bool> WaitAsync()
     {

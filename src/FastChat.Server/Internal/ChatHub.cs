@@ -28,7 +28,6 @@ internal sealed partial class ChatHub
     private readonly BroadcastLog _log;
     private readonly int _maxMembers;
     private readonly long _maxPendingBytes;
-    private readonly int _maxLineLength;
     private readonly ServerCounters _counters;
     private readonly Func<long> _nextId;
     private Member[] _members = [];
@@ -44,7 +43,6 @@ internal sealed partial class ChatHub
 
         _log = log;
         _maxMembers = maxMembers;
-        _maxLineLength = maxLineLength;
         _maxPendingBytes = maxPendingBytes;
         _counters = counters;
     }
@@ -52,8 +50,6 @@ internal sealed partial class ChatHub
     public int MemberCount => Volatile.Read(ref _members).Length;
 
     public int MaxMembers => _maxMembers;
-
-    public int MaxLineLength => _maxLineLength;
 
     public bool IsClosed
     {

@@ -16,25 +16,17 @@ internal sealed class CountingObjectPool<T> : ObjectPool<T>
     private readonly DefaultObjectPool<T> _inner;
     private long _rented;
     private long _returned;
-    private long _created;
 
     public CountingObjectPool(string name, Func<T> create, Action<T>? reset, int maximumRetained)
     {
         Name = name;
-        MaximumRetained = maximumRetained;
-        _inner = new DefaultObjectPool<T>(new Policy(this, create, reset), maximumRetained);
+        _inner = new DefaultObjectPool<T>(new Policy(create, reset), maximumRetained);
     }
 
     public string Name { get; }
 
-    public int MaximumRetained { get; }
-
     /// <summary>Objects handed out and not yet returned.</summary>
     public long Outstanding => Interlocked.Read(ref _rented) - Interlocked.Read(ref _returned);
-
-    public long Rented => Interlocked.Read(ref _rented);
-
-    public long Created => Interlocked.Read(ref _created);
 
     public override T Get()
     {
@@ -48,13 +40,9 @@ internal sealed class CountingObjectPool<T> : ObjectPool<T>
         _inner.Return(obj);
     }
 
-    private sealed class Policy(CountingObjectPool<T> owner, Func<T> create, Action<T>? reset) : IPooledObjectPolicy<T>
+    private sealed class Policy(Func<T> create, Action<T>? reset) : IPooledObjectPolicy<T>
     {
-        public T Create()
-        {
-            Interlocked.Increment(ref owner._created);
-            return create();
-        }
+        public T Create() => create();
 
         public bool Return(T obj)
         {

@@ -30,8 +30,6 @@ internal sealed class LogSegment
     /// <summary>The following segment; set only after this one's final length is published.</summary>
     public LogSegment? Next => Volatile.Read(ref _next);
 
-    internal int References => Volatile.Read(ref _references);
-
     public void Publish(int length) => Volatile.Write(ref _length, length);
 
     public void Link(LogSegment next) => Volatile.Write(ref _next, next);

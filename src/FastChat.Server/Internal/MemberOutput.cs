@@ -48,8 +48,6 @@ internal sealed class MemberOutput
     /// <summary>Private bytes queued and not yet taken by the socket.</summary>
     public long PrivatePendingBytes => Volatile.Read(ref _privatePending);
 
-    public bool HasLeft => Volatile.Read(ref _end) != long.MaxValue;
-
     /// <summary>Starts the cursor at a log position (hub lock held). Takes a segment reference.</summary>
     public void Attach(LogSegment segment, int offset)
     {
@@ -185,13 +183,13 @@ internal sealed class MemberOutput
             }
 
             LogSegment? next = segment.Next;
-            if (next is null || segment.Length > _offset)
+            if (next is null)
             {
-                if (next is null)
-                {
-                    break;
-                }
+                break; // nothing published past what we already took
+            }
 
+            if (segment.Length > _offset)
+            {
                 continue; // the final length grew before Next was linked: read it first
             }
 
