@@ -23,12 +23,19 @@ public class AllocationTests
         // Warm-up: JIT, static initialisers (SearchValues), tiering.
         Assert.Equal(Lines, Run(stream, held, output));
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        int lines = Run(stream, held, output);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The runtime may still allocate once on this thread while it tiers the loop up (seen in CI:
+        // 3 880 B in one round). A per-line allocation shows in every round (>= 10 000 allocations),
+        // so the quietest of three rounds must be exactly zero.
+        long[] rounds = new long[3];
+        for (int i = 0; i < rounds.Length; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            int lines = Run(stream, held, output);
+            rounds[i] = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(Lines, lines);
+        }
 
-        Assert.Equal(Lines, lines);
-        Assert.Equal(0, allocated);
+        Assert.True(rounds.Min() == 0, $"allocated per round: {string.Join(", ", rounds)} bytes");
     }
 
     private static byte[] BuildClientStream()

@@ -14,6 +14,7 @@ namespace FastChat.Server.Tests;
 public class AllocationTests
 {
     private const int Calls = 10_000;
+    private const int Rounds = 3;
 
     [Fact]
     public void Framing_parsing_and_msg_formatting_allocate_nothing()
@@ -24,13 +25,18 @@ public class AllocationTests
         (int lines, long bytes) warm = FrameParseFormat(input, destination, 100);
         Assert.Equal(100 * 64, warm.lines); // the loop really frames every line
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        (int lines, long bytes) = FrameParseFormat(input, destination, Calls);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long[] allocated = new long[Rounds];
+        for (int i = 0; i < Rounds; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            (int lines, long bytes) = FrameParseFormat(input, destination, Calls);
+            allocated[i] = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.Equal(Calls * 64, lines);
-        Assert.True(bytes > 0);
-        Assert.Equal(0, allocated);
+            Assert.Equal(Calls * 64, lines);
+            Assert.True(bytes > 0);
+        }
+
+        AssertQuietestRoundAllocatedNothing(allocated);
     }
 
     [Fact]
@@ -47,12 +53,17 @@ public class AllocationTests
             (long warmDelivered, long warmExpected) = Broadcast(context, sinks, text, 2_000);
             Assert.Equal(warmExpected, warmDelivered); // every member really got every line
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            (long delivered, long expected) = Broadcast(context, sinks, text, Calls);
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            long[] allocated = new long[Rounds];
+            for (int i = 0; i < Rounds; i++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                (long delivered, long expected) = Broadcast(context, sinks, text, Calls);
+                allocated[i] = GC.GetAllocatedBytesForCurrentThread() - before;
 
-            Assert.Equal(expected, delivered);
-            Assert.Equal(0, allocated);
+                Assert.Equal(expected, delivered);
+            }
+
+            AssertQuietestRoundAllocatedNothing(allocated);
         }
         finally
         {
@@ -127,4 +138,12 @@ public class AllocationTests
 
         return [.. stream];
     }
+
+    /// <summary>
+    /// Asserts the quietest of the measured rounds (10 000 calls each) allocated 0 bytes on this
+    /// thread. The runtime may allocate once while it tiers a loop up (seen in CI: 3 880 B in one
+    /// round); a per-call allocation shows in every round, so it still fails.
+    /// </summary>
+    private static void AssertQuietestRoundAllocatedNothing(long[] allocated) =>
+        Assert.True(allocated.Min() == 0, $"allocated per round: {string.Join(", ", allocated)} bytes");
 }
