@@ -9,9 +9,11 @@ public class CommandTests
         await using var server = ServerFixture.Start();
         TestClient[] c = await server.JoinManyAsync(3);
         await c[2].SendAsync("/quit\n");
+        // Two connections race at the server, so wait until the asker has seen the leave: its
+        // USERS answer must then reflect it (the stream-order guarantee of PROTOCOL.md).
+        Assert.Equal(["LEAVE 3"], await c[0].ReadUntilAsync(l => l == "LEAVE 3"));
         await c[0].SendAsync("/users ignored args\n");
-        List<string> lines = await c[0].ReadUntilAsync(l => l.StartsWith("USERS", StringComparison.Ordinal));
-        Assert.Equal(["LEAVE 3", "USERS 1 2"], lines);
+        Assert.Equal("USERS 1 2", await c[0].ReadLineAsync());
 
         // Nobody else got a USERS line.
         Assert.Equal(["LEAVE 3"], await c[1].SyncAsync());
