@@ -19,11 +19,24 @@ internal sealed partial class Connection
                 if (block is null)
                 {
                     // Zero-byte receive: an idle member holds no receive buffer.
-                    await args.WaitForDataAsync(_socket);
+                    SocketResult ready = await args.WaitForDataAsync(_socket);
+                    if (!ready.Succeeded)
+                    {
+                        SocketFailed();
+                        break;
+                    }
+
                     block = pool.Get();
                 }
 
-                int received = await args.ReceiveAsync(_socket, block.AsMemory(held));
+                SocketResult result = await args.ReceiveAsync(_socket, block.AsMemory(held));
+                if (!result.Succeeded)
+                {
+                    SocketFailed();
+                    break;
+                }
+
+                int received = result.BytesTransferred;
                 if (received == 0)
                 {
                     // EOF: the client is leaving (PROTOCOL-NOTES 2). An unfinished line is dropped:

@@ -6,7 +6,8 @@ namespace FastChat.Server.Internal;
 
 /// <summary>
 /// One admitted member's connection: a receive loop (Connection.Receive.cs) and a send loop
-/// (Connection.Send.cs), each with its own pooled SAEA, and the lifetime that ties them together
+/// (Connection.Send.cs), each with its own pooled SAEA (the sender's only while it sends), and the
+/// lifetime that ties them together
 /// (this file): exactly one close reason, and cleanup once both loops have ended.
 /// </summary>
 internal sealed partial class Connection : IMemberTransport, ILingering
@@ -16,7 +17,6 @@ internal sealed partial class Connection : IMemberTransport, ILingering
     private readonly Member _member;
     private readonly EndPoint? _remote;
     private ReceiveArgs? _receiveArgs;
-    private SendArgs? _sendArgs;
     private LineFramer _framer;
     private int _closeReason;
     private int _loopsRunning = 2;
@@ -83,7 +83,6 @@ internal sealed partial class Connection : IMemberTransport, ILingering
     private void Start()
     {
         _receiveArgs = _context.Pools.ReceiveArgs.Get();
-        _sendArgs = _context.Pools.SendArgs.Get();
         _ = ReceiveLoopAsync();
         _ = SendLoopAsync();
     }
@@ -93,8 +92,15 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         Interlocked.CompareExchange(ref _closeReason, (int)reason, (int)CloseReason.None);
 
     /// <summary>
-    /// Classifies an exception that ended a loop: socket errors and a socket we closed ourselves are
-    /// the peer going away (an expected close reason); anything else is a bug and is logged.
+    /// A socket operation failed (reset, aborted because we closed the socket, ...): the peer or
+    /// the connection is gone. Only the first close reason counts, so a socket we closed on purpose
+    /// keeps the reason we closed it for.
+    /// </summary>
+    private void SocketFailed() => SetCloseReason(CloseReason.ConnectionReset);
+
+    /// <summary>
+    /// Classifies an exception that ended a loop: a socket disposed under a starting operation is
+    /// the connection going away (an expected close reason); anything else is a bug and is logged.
     /// </summary>
     private void RecordFailure(Exception exception)
     {
@@ -160,12 +166,6 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         {
             _context.Pools.ReceiveArgs.Return(_receiveArgs);
             _receiveArgs = null;
-        }
-
-        if (_sendArgs is not null)
-        {
-            _context.Pools.SendArgs.Return(_sendArgs);
-            _sendArgs = null;
         }
 
         _context.Counters.Left();

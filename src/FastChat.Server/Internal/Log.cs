@@ -30,6 +30,9 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Error, "Accept failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(11, LogLevel.Error, "Accept failed: {Error}")]
+    public static partial void AcceptFailed(ILogger logger, System.Net.Sockets.SocketError error);
+
     [LoggerMessage(9, LogLevel.Error, "Member {Id}: unexpected error")]
     public static partial void ConnectionFailed(ILogger logger, long id, Exception exception);
 

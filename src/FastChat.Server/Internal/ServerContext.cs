@@ -85,10 +85,20 @@ internal sealed class ServerPools
         // at least one byte of room, rounded up to whole pages.
         ReceiveBlockSize = PinnedBlocks.RoundUpToPage(Math.Max(PinnedBlocks.PageSize, maxLineLength + 2));
         int retained = Math.Clamp(maxClients, 16, 1024);
-        ReceiveBlocks = PinnedBlocks.CreatePool("receive-blocks", ReceiveBlockSize, retained);
-        PrivateBlocks = PinnedBlocks.CreatePool("private-blocks", PinnedBlocks.PageSize, retained);
+
+        // Blocks are held only while a receive is parsed or a private line waits to be sent, so
+        // the steady state needs about one per busy thread; a burst (a JOIN storm's USERS lines)
+        // rents far more, and keeping all of them would stay in RSS for good (issue 6 measures RSS
+        // per idle member). 128 blocks = 512 KiB per pool.
+        int retainedBlocks = Math.Min(retained, 128);
+        ReceiveBlocks = PinnedBlocks.CreatePool("receive-blocks", ReceiveBlockSize, retainedBlocks);
+        PrivateBlocks = PinnedBlocks.CreatePool("private-blocks", PinnedBlocks.PageSize, retainedBlocks);
+
+        // Segments live from the newest line back to the slowest member's cursor; with the default
+        // 4 MiB --max-pending-bytes that span is at most 64 segments of 64 KiB, so 64 covers a member
+        // at the limit, and more would only keep a past burst's memory.
         Segments = new CountingObjectPool<LogSegment>("log-segments", () => new LogSegment(segmentSize),
-            static s => s.Reset(), maximumRetained: 256);
+            static s => s.Reset(), maximumRetained: 64);
         ReceiveArgs = new CountingObjectPool<ReceiveArgs>("receive-args", static () => new ReceiveArgs(),
             static a => a.Clear(), retained);
         SendArgs = new CountingObjectPool<SendArgs>("send-args", static () => new SendArgs(),

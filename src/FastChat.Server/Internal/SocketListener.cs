@@ -41,29 +41,31 @@ internal sealed class SocketListener : IDisposable
     {
         while (true)
         {
-            Socket accepted;
+            SocketResult result;
             try
             {
-                await _args.AcceptAsync(_socket);
-                accepted = _args.TakeSocket();
+                result = await _args.AcceptAsync(_socket);
             }
             catch (ObjectDisposedException)
             {
-                return; // stopped
+                return; // stopped before the accept could start
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+
+            if (result.Error is SocketError.OperationAborted or SocketError.Interrupted)
             {
                 return; // stopped
             }
-            catch (SocketException ex)
+
+            if (!result.Succeeded)
             {
                 // Transient (ECONNABORTED, EMFILE...): log and keep accepting; the kernel keeps the
                 // queue, so a short pause avoids spinning while out of file descriptors.
-                Log.AcceptFailed(_logger, ex);
+                Log.AcceptFailed(_logger, result.Error);
                 await Task.Delay(10);
                 continue;
             }
 
+            Socket accepted = _args.TakeSocket();
             try
             {
                 onAccepted(accepted);
@@ -84,7 +86,7 @@ internal sealed class SocketListener : IDisposable
 
     private sealed class AcceptArgs : AwaitableSocketArgs
     {
-        public ValueTask<int> AcceptAsync(Socket listener)
+        public ValueTask<SocketResult> AcceptAsync(Socket listener)
         {
             Prepare();
             AcceptSocket = null;
