@@ -196,13 +196,25 @@ internal static class FanoutScenario
         foreach (FanoutReceiver m in stalled)
         {
             m.IsLaggard = true;
-            if (o.LaggardBytesPerSecond > 0)
+        }
+
+        // Laggards read normally through the warm-up and stop (or slow down) when the measured window
+        // starts: the server's RSS at that moment is the baseline of what one laggard may add
+        // (issue 6: "RSS stays within --max-pending-bytes of its baseline").
+        long rssAtStall = 0;
+        void Stall()
+        {
+            rssAtStall = monitor.ServerRssNowKb();
+            foreach (FanoutReceiver m in stalled)
             {
-                m.Connection.Throttle = new ReadThrottle(o.LaggardBytesPerSecond, Stopwatch.Frequency, Stopwatch.GetTimestamp());
-            }
-            else
-            {
-                m.Connection.PauseReading();
+                if (o.LaggardBytesPerSecond > 0)
+                {
+                    m.Connection.Throttle = new ReadThrottle(o.LaggardBytesPerSecond, Stopwatch.Frequency, Stopwatch.GetTimestamp());
+                }
+                else
+                {
+                    m.Connection.PauseReading();
+                }
             }
         }
 
@@ -233,6 +245,7 @@ internal static class FanoutScenario
             if (!measuring && Stopwatch.GetTimestamp() >= measureStart)
             {
                 measuring = true;
+                Stall();
                 toolCpuStart = monitor.ToolCpuSecondsTotal;
                 serverCpuStart = serverPid is int p1 ? ProcSampler.Read(p1)?.CpuSeconds ?? 0 : 0;
             }
@@ -368,6 +381,10 @@ internal static class FanoutScenario
             report.Set("server_rss_end_mb", rssEnd / 1024.0);
             report.Set("server_rss_max_mb", monitor.ServerRssMaxKb / 1024.0);
             report.Set("server_rss_growth_mb", (Math.Max(monitor.ServerRssMaxKb, rssEnd) - rssConnected) / 1024.0);
+            if (stalled.Count > 0 && rssAtStall > 0)
+            {
+                report.Set("server_rss_growth_after_stall_mb", (Math.Max(monitor.ServerRssMaxKb, rssEnd) - rssAtStall) / 1024.0);
+            }
             if (ready > 0)
             {
                 report.Set("server_bytes_per_conn", (rssConnected - rssBefore) * 1024.0 / ready);
