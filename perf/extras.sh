@@ -4,6 +4,7 @@
 #   2. RSS with one member that stops reading                (fastchat-loadtest slow-consumer)
 #   3. gen0 GCs and allocated bytes during 30 s of config (b) (dotnet-counters, if installed)
 #   4. sends per delivery on a short run of (a) and (b)       (strace -c, if installed)
+#   5. 19 000 concurrent members, each receiving broadcasts  (C harness)
 # Installs nothing: dotnet-counters is `dotnet tool install -g dotnet-counters`, strace is
 # `sudo apt-get install -y strace`; a missing one is skipped.
 # Run perf/compare.sh first (it builds into $ARTIFACTS and $FANOUT).
@@ -22,7 +23,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 log() { printf '%s\n' "$*" >&2; }
 
 SPID=""; SPORT=""
-start_fastchat() {
+start_fastchat() {   # environment given on the call (VAR=x start_fastchat) reaches the server
   dotnet "$SRV_DLL" --bind 127.0.0.1 --port 0 --stats-interval 0 --max-clients 19000 "$@" >"$OUT/server.out" 2>"$OUT/server.err" &
   SPID=$!
   for _ in $(seq 200); do grep -q '^listening on ' "$OUT/server.out" 2>/dev/null && break; sleep 0.05; done
@@ -34,15 +35,38 @@ trap stop_server EXIT INT TERM
 jget() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));m=d.get('metrics',d)
 for k in sys.argv[2:]: print(k, '=', m.get(k))" "$@"; }
 
-log "1. idle members: RSS over $MEMBERS connections"
-dotnet "$LT_DLL" connect --spawn "$SRV_DLL" --server-arg=--max-clients=19000 --server-arg=--stats-interval=0 \
-  --clients "$MEMBERS" --connect-concurrency 256 --json --quiet >"$OUT/idle.json" 2>"$OUT/idle.err" || log "  exit $?"
-jget "$OUT/idle.json" ready connections_failed server_rss_before_mb server_rss_connected_mb server_rss_max_mb server_bytes_per_conn
+log "1. idle members: RSS over $MEMBERS connections (server defaults, then DOTNET_GCgen0size=0x100000)"
+for variant in default gen0-1MiB; do
+  if [[ "$variant" == default ]]; then start_fastchat; else DOTNET_GCgen0size=0x100000 start_fastchat; fi
+  dotnet "$LT_DLL" connect --port "$SPORT" --server-pid "$SPID" --clients "$MEMBERS" --connect-concurrency 256 \
+    --json --quiet >"$OUT/idle-$variant.json" 2>"$OUT/idle-$variant.err" || log "  exit $?"
+  stop_server
+  log "  $variant:"
+  jget "$OUT/idle-$variant.json" clients_ready connections_failed server_rss_before_mb server_rss_connected_mb server_bytes_per_conn
+done
 
-log "2. one member stops reading (default --max-pending-bytes 4194304)"
-dotnet "$LT_DLL" slow-consumer --spawn "$SRV_DLL" --server-arg=--stats-interval=0 --clients 50 --stalled 1 \
-  --senders 2 --rate 20000 --size 256 --duration 10 --json --quiet >"$OUT/stalled.json" 2>"$OUT/stalled.err" || log "  exit $?"
-jget "$OUT/stalled.json" stalled_members stalled_cut_off lost_total server_rss_connected_mb server_rss_max_mb server_rss_growth_mb
+log "2. one member stops reading after a 3 s warm-up (default --max-pending-bytes 4194304); twice on one server"
+start_fastchat
+for round in 1 2; do
+  dotnet "$LT_DLL" slow-consumer --port "$SPORT" --server-pid "$SPID" --clients 50 --stalled 1 --senders 2 --rate 20000 \
+    --size 256 --warmup 3 --duration 10 --json --quiet >"$OUT/stalled-$round.json" 2>"$OUT/stalled-$round.err" || log "  exit $?"
+  log "  round $round:"
+  jget "$OUT/stalled-$round.json" stalled_cut_off lost_total server_rss_max_mb server_rss_growth_after_stall_mb
+done
+stop_server
+
+log "5. 19 000 members, each receiving every broadcast (C harness, 10 msg/s)"
+start_fastchat
+"$FANOUT" --proto fastchat --port "$SPORT" --clients 19000 --senders 1 --rate 10 --size 32 --duration 10 --warmup 2 \
+  --drain 5 --connect-timeout 60 --max-time 110 --server-pid "$SPID" --json --quiet >"$OUT/members-19000.json" 2>/dev/null || log "  exit $?"
+stop_server
+python3 - "$OUT/members-19000.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print({k: r[k] for k in ("connect_s", "clients_ready", "connections_failed", "refused_full", "deliveries_per_s",
+       "expected_deliveries_per_s", "lost_total", "receivers_dropped", "same_order", "server_rss_connected_kb",
+       "server_bytes_per_conn")}, "joins", r["fastchat"]["joins"], "p99 us", r["latency_us"]["p99"])
+PY
 
 if command -v dotnet-counters >/dev/null; then
   log "3. GC during 30 s of config (b)"
