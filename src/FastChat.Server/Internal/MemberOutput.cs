@@ -28,8 +28,9 @@ internal sealed class MemberOutput
     private long _end = long.MaxValue;
     private LogSegment? _endSegment;
 
-    // Private lines, FIFO, in non-decreasing position order.
-    private PrivateChunk[] _chunks = new PrivateChunk[4];
+    // Private lines, FIFO, in non-decreasing position order. One slot to start: WELCOME and USERS
+    // share a position and so a block, and most members never have more queued (grows by doubling).
+    private PrivateChunk[] _chunks = new PrivateChunk[1];
     private int _head;
     private int _count;
     private long _privatePending;
@@ -225,6 +226,13 @@ internal sealed class MemberOutput
                 chunk = default;
                 _head = (_head + 1) % _chunks.Length;
                 _count--;
+                if (_count == 0 && _chunks.Length > 2)
+                {
+                    // A long USERS line (15 blocks at 10 000 members) grew the ring; an idle member
+                    // should not keep 16 slots for good (issue 6 counts RSS per idle member).
+                    _chunks = new PrivateChunk[1];
+                    _head = 0;
+                }
             }
         }
     }

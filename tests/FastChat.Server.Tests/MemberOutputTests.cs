@@ -1,0 +1,67 @@
+using FastChat.Server.Internal;
+
+namespace FastChat.Server.Tests;
+
+/// <summary>
+/// A member's private queue (WELCOME, USERS, PONG, ERR, BYE) on its own: lines longer than one
+/// pooled block span several blocks, come out byte for byte in order, and every block goes back.
+/// </summary>
+public class MemberOutputTests
+{
+    [Fact]
+    public void Private_lines_over_many_blocks_come_out_in_order_and_every_block_returns()
+    {
+        var segments = new CountingObjectPool<LogSegment>("segments", () => new LogSegment(4096), static s => s.Reset(), 4);
+        CountingObjectPool<byte[]> blocks = PinnedBlocks.CreatePool("blocks", PinnedBlocks.PageSize, 4);
+        var output = new MemberOutput(segments, blocks);
+        LogSegment segment = segments.Get();
+        segment.InitializeReferences(1);
+        output.Attach(segment, 0);
+
+        // A USERS line of a big server spans 5 blocks and grows the ring; once it is sent the ring
+        // shrinks, and later lines (a PONG, then another long line) still come out intact.
+        byte[] users = Line('u', 5 * PinnedBlocks.PageSize - 100);
+        byte[] pong = Line('p', 10);
+        byte[] again = Line('a', 3 * PinnedBlocks.PageSize);
+        Assert.True(output.EnqueuePrivate(0, users));
+        Assert.Equal(users.Length, output.PrivatePendingBytes);
+        Assert.Equal(users, Drain(output, sendAtMost: 1000));
+
+        Assert.True(output.EnqueuePrivate(0, pong));
+        Assert.True(output.EnqueuePrivate(0, again));
+        Assert.Equal([.. pong, .. again], Drain(output, sendAtMost: int.MaxValue));
+        Assert.Equal(0, output.PrivatePendingBytes);
+        Assert.Equal(0, blocks.Outstanding);
+
+        output.SetEnd(0, segment);
+        Assert.True(output.IsFinished);
+        output.Release();
+        segment.Release(segments);
+        Assert.Equal(0, segments.Outstanding);
+    }
+
+    private static byte[] Line(char fill, int length)
+    {
+        byte[] line = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            line[i] = (byte)(fill + (i % 7)); // varies, so a misplaced chunk shows
+        }
+
+        return line;
+    }
+
+    // What a sender would put on the wire, taking at most sendAtMost bytes per "send" (partial sends).
+    private static byte[] Drain(MemberOutput output, int sendAtMost)
+    {
+        var wire = new List<byte>();
+        while (output.TryGetNext(out ReadOnlyMemory<byte> data, out bool isPrivate))
+        {
+            int n = Math.Min(sendAtMost, data.Length);
+            wire.AddRange(data.Span[..n]);
+            output.Advance(isPrivate, n);
+        }
+
+        return [.. wire];
+    }
+}
