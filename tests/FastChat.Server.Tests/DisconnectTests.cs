@@ -44,24 +44,39 @@ public class DisconnectTests
         await sender.SyncAsync();
 
         // The slow member now stops reading. 8 MB of chat goes out; it cannot take it all. The
-        // sender paces itself on its own echo (100 lines in flight), so the healthy members, who
-        // read, are never behind by more than the limit.
+        // sender paces itself on its own echo and on the healthy reader (at most 2 batches of 100
+        // lines, 180 KB, ahead of what the healthy member has read), so the members who read are
+        // never behind by more than the limit, however slowly this test's reader runs.
         string payload = new('x', 900);
         const int count = 9000;
+        const int batch = 100;
+        using var healthyRead = new SemaphoreSlim(0);
+        CancellationToken ct = TestContext.Current.CancellationToken;
         Task send = Task.Run(async () =>
         {
-            for (int i = 0; i < count; i += 100)
+            for (int i = 0; i < count; i += batch)
             {
-                await sender.SendAsync(string.Concat(Enumerable.Range(i, 100).Select(k => $"{k} {payload}\n")));
-                await sender.ReadUntilAsync(l => l == $"MSG 2 {i + 99} {payload}");
+                if (i >= 2 * batch)
+                {
+                    await healthyRead.WaitAsync(ct);
+                }
+
+                await sender.SendAsync(string.Concat(Enumerable.Range(i, batch).Select(k => $"{k} {payload}\n")));
+                await sender.ReadUntilAsync(l => l == $"MSG 2 {i + batch - 1} {payload}");
             }
-        }, TestContext.Current.CancellationToken);
+        }, ct);
 
         // The healthy members keep full delivery, in order, and hear the slow one leave.
         var got = new List<string>();
-        while (got.Count(l => l.StartsWith("MSG", StringComparison.Ordinal)) < count)
+        int messages = 0;
+        while (messages < count)
         {
-            got.Add(await healthy.ReadLineAsync());
+            string line = await healthy.ReadLineAsync();
+            got.Add(line);
+            if (line.StartsWith("MSG", StringComparison.Ordinal) && ++messages % batch == 0)
+            {
+                healthyRead.Release();
+            }
         }
 
         await send;
