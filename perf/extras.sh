@@ -42,7 +42,7 @@ for variant in default gen0-1MiB; do
     --json --quiet >"$OUT/idle-$variant.json" 2>"$OUT/idle-$variant.err" || log "  exit $?"
   stop_server
   log "  $variant:"
-  jget "$OUT/idle-$variant.json" clients_ready connections_failed server_rss_before_mb server_rss_connected_mb server_bytes_per_conn
+  jget "$OUT/idle-$variant.json" ready connections_failed connect_s server_rss_connected_mb server_bytes_per_conn
 done
 
 log "2. one member stops reading after a 3 s warm-up (default --max-pending-bytes 4194304); twice on one server"
