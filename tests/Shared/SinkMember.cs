@@ -84,10 +84,8 @@ internal sealed class SinkMember : IMemberTransport
             output.Advance(isPrivate, data.Length);
         }
 
-        // Consume the wake-up (or start waiting for the next one), as the idle sender does.
-#pragma warning disable CA2012 // The sink never awaits: a real sender would, and the next Set completes it.
-        _ = output.Signal.WaitAsync();
-#pragma warning restore CA2012
+        // The sink does not wait on the member's signal: the flusher thread sets it concurrently, and a
+        // wait that is never awaited would race that Set (a real sender awaits before it waits again).
         Sent += bytes;
         return bytes;
     }

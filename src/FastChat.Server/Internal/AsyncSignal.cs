@@ -7,10 +7,10 @@ namespace FastChat.Server.Internal;
 /// is remembered, so a wake-up is never lost between a sender's last look and its wait.
 /// </summary>
 /// <remarks>
-/// The broadcaster sets one signal per member per batch, so <see cref="Set"/> is one
-/// compare-exchange when the member is busy, and completion of a waiting sender is queued to the
-/// thread pool (RunContinuationsAsynchronously): the broadcasting thread never runs a member's
-/// send or syscall itself.
+/// The flusher sets one signal per member per walk, so <see cref="Set"/> is one compare-exchange
+/// when the member is busy; a waiting sender's continuation runs inline on the setting thread
+/// (the flusher, walking members in order; or the hub at leave/shutdown), not as one thread-pool
+/// work item per member per broadcast (see <see cref="Flusher"/> for the measurement).
 /// </remarks>
 internal sealed class AsyncSignal : IValueTaskSource<bool>
 {
@@ -19,7 +19,7 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>
     private const int Waiting = 2;
     private const int Closed = 3;
 
-    private ManualResetValueTaskSourceCore<bool> _source = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<bool> _source = new() { RunContinuationsAsynchronously = false };
     private int _state;
 
     /// <summary>Waits for a signal; false once closed. One waiter at a time.</summary>

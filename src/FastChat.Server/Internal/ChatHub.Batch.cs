@@ -10,8 +10,14 @@ internal sealed partial class ChatHub
     /// </summary>
     public Batch BeginBatch() => new(this);
 
-    /// <summary>Wakes every member's sender and cuts off members whose backlog passed the limit.</summary>
-    public void WakeAll()
+    /// <summary>
+    /// Has the flusher wake every member's sender and cut off members whose backlog passed the
+    /// limit. Returns at once: the publishing thread makes no member's syscall (issue 6).
+    /// </summary>
+    public void WakeAll() => _flusher.Request();
+
+    /// <summary>The flusher's walk, in member order (see <see cref="Flusher"/>).</summary>
+    private void WalkMembers()
     {
         while (true)
         {

@@ -22,6 +22,7 @@ internal enum JoinResult
 /// per-member lock or makes a syscall: it only sets each member's signal (issue 6, "keep the
 /// broadcasting thread off per-member locks and syscalls").
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The hub ends with the server: ChatServer.StopAsync calls DisposeLog, which stops the flusher after the last member is released.")]
 internal sealed partial class ChatHub
 {
     private readonly Lock _lock = new();
@@ -30,6 +31,7 @@ internal sealed partial class ChatHub
     private readonly long _maxPendingBytes;
     private readonly ServerCounters _counters;
     private readonly Func<long> _nextId;
+    private readonly Flusher _flusher;
     private Member[] _members = [];
     private bool _closed;
 
@@ -42,6 +44,7 @@ internal sealed partial class ChatHub
         }
 
         _log = log;
+        _flusher = new Flusher(WalkMembers);
         _maxMembers = maxMembers;
         _maxPendingBytes = maxPendingBytes;
         _counters = counters;
@@ -179,8 +182,15 @@ internal sealed partial class ChatHub
         return members;
     }
 
-    /// <summary>Releases the log's own reference; call once every member has been released.</summary>
-    public void DisposeLog() => _log.Dispose();
+    /// <summary>
+    /// Stops the flusher and releases the log's own reference; call once every member has been
+    /// released.
+    /// </summary>
+    public void DisposeLog()
+    {
+        _flusher.Dispose();
+        _log.Dispose();
+    }
 
     private bool LeaveLocked(Member member, long? endPosition)
     {
