@@ -72,7 +72,7 @@ internal sealed class SinkMember : IMemberTransport
 
     /// <summary>
     /// The body of Connection.SendLoopAsync with the socket replaced: every contiguous run that is due
-    /// is "sent" whole, then the sender goes back to waiting on its signal.
+    /// is "sent" whole.
     /// </summary>
     public long Drain()
     {
