@@ -18,9 +18,9 @@ internal enum JoinResult
 /// </summary>
 /// <remarks>
 /// The member list is copy-on-write: joins and leaves (rare) copy the array under the lock, and the
-/// per-batch wake-up walk reads a snapshot without locking, so the broadcaster never takes a
-/// per-member lock or makes a syscall: it only sets each member's signal (issue 6, "keep the
-/// broadcasting thread off per-member locks and syscalls").
+/// flusher's wake-up walk reads a snapshot without locking, so the broadcaster never takes a
+/// per-member lock or makes a syscall: it only requests a walk (issue 6, "keep the broadcasting
+/// thread off per-member locks and syscalls").
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The hub ends with the server: ChatServer.StopAsync calls DisposeLog, which stops the flusher after the last member is released.")]
 internal sealed partial class ChatHub

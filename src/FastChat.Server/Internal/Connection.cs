@@ -7,8 +7,8 @@ namespace FastChat.Server.Internal;
 /// <summary>
 /// One admitted member's connection: a receive loop (Connection.Receive.cs) and a send loop
 /// (Connection.Send.cs), each with its own pooled SAEA (the sender's only while it sends), and the
-/// lifetime that ties them together
-/// (this file): exactly one close reason, and cleanup once both loops have ended.
+/// lifetime that ties them together (this file): exactly one close reason, and cleanup once both
+/// loops have ended.
 /// </summary>
 internal sealed partial class Connection : IMemberTransport, ILingering
 {
