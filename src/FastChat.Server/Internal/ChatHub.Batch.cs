@@ -21,11 +21,15 @@ internal sealed partial class ChatHub
     {
         while (true)
         {
-            Member[] members = Volatile.Read(ref _members);
             long published = _log.PublishedPosition;
             List<Member>? slow = null;
-            foreach (Member member in members)
+            foreach (Member? member in _members.Slots)
             {
+                if (member is null)
+                {
+                    continue;
+                }
+
                 MemberOutput output = member.Output;
                 long pending = published - output.Position + output.PrivatePendingBytes;
                 if (pending > _maxPendingBytes)
@@ -104,7 +108,7 @@ internal sealed partial class ChatHub
                 return false;
             }
 
-            int recipients = _hub._members.Length;
+            int recipients = _hub._members.Count;
             Span<byte> span = _hub._log.GetSpan(ServerLineWriter.MsgLength(sender.IdBytes.Length, text.Length), recipients);
             ServerLineWriter.TryWriteMsg(span, sender.IdBytes, text, out int written);
             _hub._log.Advance(written);
@@ -122,7 +126,7 @@ internal sealed partial class ChatHub
                 return false;
             }
 
-            WriteUsers(member, _hub._log.WritePosition, _hub._members);
+            WriteUsers(member, _hub._log.WritePosition, _hub._members.Slots);
             return true;
         }
 

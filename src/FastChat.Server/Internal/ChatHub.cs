@@ -32,7 +32,7 @@ internal sealed partial class ChatHub
     private readonly ServerCounters _counters;
     private readonly Func<long> _nextId;
     private readonly Flusher _flusher;
-    private Member[] _members = [];
+    private readonly MemberList _members = new();
     private bool _closed;
 
     public ChatHub(BroadcastLog log, int maxMembers, int maxLineLength, long maxPendingBytes, ServerCounters counters, Func<long> nextId)
@@ -50,7 +50,7 @@ internal sealed partial class ChatHub
         _counters = counters;
     }
 
-    public int MemberCount => Volatile.Read(ref _members).Length;
+    public int MemberCount => _members.Count;
 
     public int MaxMembers => _maxMembers;
 
@@ -79,8 +79,7 @@ internal sealed partial class ChatHub
                 return JoinResult.ShuttingDown;
             }
 
-            Member[] members = _members;
-            if (members.Length >= _maxMembers)
+            if (_members.Count >= _maxMembers)
             {
                 return JoinResult.Full;
             }
@@ -91,7 +90,7 @@ internal sealed partial class ChatHub
             }
 
             // JOIN <id> to every other member.
-            Span<byte> span = _log.GetSpan(5 + ProtocolTokens.MaxIdLength + 2, members.Length);
+            Span<byte> span = _log.GetSpan(5 + ProtocolTokens.MaxIdLength + 2, _members.Count);
             ServerLineWriter.TryWriteJoin(span, member.IdBytes, out int written);
             _log.Advance(written);
 
@@ -103,13 +102,9 @@ internal sealed partial class ChatHub
             ServerLineWriter.TryWriteWelcome(welcome, member.IdBytes, out written);
             member.Output.EnqueuePrivate(start, welcome[..written]);
 
-            var grown = new Member[members.Length + 1];
-            members.CopyTo(grown, 0);
-            grown[^1] = member;
-            WriteUsers(member, start, grown);
-
+            _members.Add(member);
+            WriteUsers(member, start, _members.Slots);
             member.MarkJoined();
-            Volatile.Write(ref _members, grown);
             _log.Publish();
         }
 
@@ -154,7 +149,7 @@ internal sealed partial class ChatHub
             }
 
             _closed = true;
-            members = _members;
+            members = _members.TakeAll();
 
             // BYE shutdown, the last line every member gets (PROTOCOL-NOTES 7).
             Span<byte> span = _log.GetSpan(16, members.Length);
@@ -170,7 +165,6 @@ internal sealed partial class ChatHub
                 }
             }
 
-            _members = [];
             _log.Publish();
         }
 
@@ -205,15 +199,7 @@ internal sealed partial class ChatHub
         return true;
     }
 
-    private void RemoveLocked(Member member)
-    {
-        Member[] members = _members;
-        int index = Array.IndexOf(members, member);
-        Member[] shrunk = new Member[members.Length - 1];
-        Array.Copy(members, 0, shrunk, 0, index);
-        Array.Copy(members, index + 1, shrunk, index, members.Length - index - 1);
-        Volatile.Write(ref _members, shrunk);
-    }
+    private void RemoveLocked(Member member) => _members.Remove(member);
 
     // LEAVE <id>  -- to every remaining member; never after BYE shutdown.
     private void AppendLeaveLocked(Member member)
@@ -223,28 +209,36 @@ internal sealed partial class ChatHub
             return;
         }
 
-        Span<byte> span = _log.GetSpan(6 + ProtocolTokens.MaxIdLength + 2, _members.Length);
+        Span<byte> span = _log.GetSpan(6 + ProtocolTokens.MaxIdLength + 2, _members.Count);
         ServerLineWriter.TryWriteLeave(span, member.IdBytes, out int written);
         _log.Advance(written);
     }
 
     // USERS <id> <id> ...  -- formatted once into a rented buffer, then queued (copied into pooled blocks).
-    private static void WriteUsers(Member member, long position, Member[] members)
+    private static void WriteUsers(Member member, long position, ReadOnlySpan<Member?> members)
     {
+        int count = 0;
         int idBytes = 0;
-        foreach (Member m in members)
+        foreach (Member? m in members)
         {
-            idBytes += m.IdBytes.Length;
+            if (m is not null)
+            {
+                count++;
+                idBytes += m.IdBytes.Length;
+            }
         }
 
-        int length = ServerLineWriter.UsersLength(members.Length, idBytes);
+        int length = ServerLineWriter.UsersLength(count, idBytes);
         byte[] rented = ArrayPool<byte>.Shared.Rent(length);
         Span<byte> line = rented;
         ServerLineWriter.TryWriteUsersStart(line, out int at);
-        foreach (Member m in members)
+        foreach (Member? m in members)
         {
-            ServerLineWriter.TryAppendUser(line[at..], m.IdBytes, out int n);
-            at += n;
+            if (m is not null)
+            {
+                ServerLineWriter.TryAppendUser(line[at..], m.IdBytes, out int n);
+                at += n;
+            }
         }
 
         ServerLineWriter.TryWriteCrLf(line[at..], out int end);

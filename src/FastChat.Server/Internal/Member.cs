@@ -46,6 +46,9 @@ internal sealed class Member
 
     public bool IsMember => Volatile.Read(ref _state) == 1;
 
+    /// <summary>Index in the hub's <see cref="MemberList"/>, -1 outside it (hub lock).</summary>
+    internal int Slot { get; set; } = -1;
+
     internal void MarkJoined() => Volatile.Write(ref _state, 1);
 
     /// <summary>True for the one caller that ends the membership.</summary>
