@@ -2,10 +2,14 @@ using System.Globalization;
 
 namespace FastChat.LoadTest.Internal;
 
-/// <summary>One sample of a process from /proc.</summary>
-internal readonly record struct ProcSample(long RssKb, double CpuSeconds);
+/// <summary>
+/// One sample of a process from /proc. <see cref="RssAnonKb"/> is the private data part of the RSS
+/// (heap, pinned buffers, JIT data); the rest is file-backed (mapped code, clean and shared) and
+/// shared memory: the first use of a code path maps its pages once, which is not data growth.
+/// </summary>
+internal readonly record struct ProcSample(long RssKb, double CpuSeconds, long RssAnonKb = 0);
 
-/// <summary>Reads a process's VmRSS (/proc/PID/status) and user+system CPU (/proc/PID/stat fields 14, 15).</summary>
+/// <summary>Reads a process's VmRSS and RssAnon (/proc/PID/status) and user+system CPU (/proc/PID/stat fields 14, 15).</summary>
 internal static class ProcSampler
 {
     // USER_HZ is 100 on every Linux ABI .NET runs on (sysconf(_SC_CLK_TCK)).
@@ -16,12 +20,17 @@ internal static class ProcSampler
         try
         {
             long rss = 0;
+            long anon = 0;
             foreach (string line in File.ReadLines($"/proc/{pid}/status"))
             {
                 if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                 {
-                    rss = long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
-                    break;
+                    rss = Kilobytes(line.AsSpan(6));
+                }
+                else if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+                {
+                    anon = Kilobytes(line.AsSpan(8));
+                    break; // follows VmRSS
                 }
             }
 
@@ -29,11 +38,14 @@ internal static class ProcSampler
             // The command name (field 2) may contain spaces: fields start after the last ')'.
             string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             double cpu = (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / ClockTicksPerSecond;
-            return new ProcSample(rss, cpu);
+            return new ProcSample(rss, cpu, anon);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
         {
             return null;
         }
     }
+
+    private static long Kilobytes(ReadOnlySpan<char> value) =>
+        long.Parse(value.Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
 }

@@ -43,6 +43,9 @@ internal sealed class RunMonitor : IAsyncDisposable
 
     public long ServerRssLastKb { get; private set; }
 
+    /// <summary>Largest private data part of the server's RSS seen (see <see cref="ProcSample.RssAnonKb"/>).</summary>
+    public long ServerRssAnonMaxKb { get; private set; }
+
     /// <summary>Event-loop lag over the whole run, microseconds.</summary>
     public LongHistogram LoopLag { get; } = LatencyRecorders.NewHistogram();
 
@@ -73,6 +76,7 @@ internal sealed class RunMonitor : IAsyncDisposable
             _lastServerCpu = s.CpuSeconds;
             ServerRssLastKb = s.RssKb;
             ServerRssMaxKb = Math.Max(ServerRssMaxKb, s.RssKb);
+            ServerRssAnonMaxKb = Math.Max(ServerRssAnonMaxKb, s.RssAnonKb);
         }
 
         double lagMs = Interlocked.Exchange(ref _intervalLagMax, 0) / 1000.0;
@@ -81,6 +85,10 @@ internal sealed class RunMonitor : IAsyncDisposable
 
     /// <summary>The server's RSS now (kB), or 0 without a server pid.</summary>
     public long ServerRssNowKb() => _serverPid is int pid && ProcSampler.Read(pid) is ProcSample s ? s.RssKb : 0;
+
+    /// <summary>The server's RSS and its private data part now (kB), or zeros without a server pid.</summary>
+    public (long RssKb, long AnonKb) ServerMemoryNowKb() =>
+        _serverPid is int pid && ProcSampler.Read(pid) is ProcSample s ? (s.RssKb, s.RssAnonKb) : (0, 0);
 
     private async Task ProbeLagAsync(CancellationToken ct)
     {

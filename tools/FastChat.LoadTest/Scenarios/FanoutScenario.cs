@@ -202,9 +202,10 @@ internal static class FanoutScenario
         // starts: the server's RSS at that moment is the baseline of what one laggard may add
         // (issue 6: "RSS stays within --max-pending-bytes of its baseline").
         long rssAtStall = 0;
+        long anonAtStall = 0;
         void Stall()
         {
-            rssAtStall = monitor.ServerRssNowKb();
+            (rssAtStall, anonAtStall) = monitor.ServerMemoryNowKb();
             foreach (FanoutReceiver m in stalled)
             {
                 if (o.LaggardBytesPerSecond > 0)
@@ -316,7 +317,7 @@ internal static class FanoutScenario
 
             report.Facts["stalled_close_reasons"] = string.Join(", ", stalled.GroupBy(m => m.Connection.IsClosed ? m.Connection.CloseReason ?? "closed" : "still open").Select(g => $"{g.Count()} {g.Key}"));
         }
-        long rssEnd = monitor.ServerRssNowKb();
+        (long rssEnd, long anonEnd) = monitor.ServerMemoryNowKb();
 
         // Results.
         double window = o.Duration.TotalSeconds;
@@ -384,6 +385,8 @@ internal static class FanoutScenario
             if (stalled.Count > 0 && rssAtStall > 0)
             {
                 report.Set("server_rss_growth_after_stall_mb", (Math.Max(monitor.ServerRssMaxKb, rssEnd) - rssAtStall) / 1024.0);
+                // The data part alone: the first cut-off in a process also maps code pages it never ran.
+                report.Set("server_anon_growth_after_stall_mb", (Math.Max(monitor.ServerRssAnonMaxKb, anonEnd) - anonAtStall) / 1024.0);
             }
             if (ready > 0)
             {
