@@ -132,5 +132,7 @@ public class MemberListTests
         public void OnShutdown()
         {
         }
+
+        public bool TrySendInline() => false;
     }
 }

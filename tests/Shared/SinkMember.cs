@@ -95,4 +95,7 @@ internal sealed class SinkMember : IMemberTransport
     public void OnShutdown()
     {
     }
+
+    // No fast path: the sink's sender loop does all the draining.
+    public bool TrySendInline() => false;
 }

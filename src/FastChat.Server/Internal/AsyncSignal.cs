@@ -11,6 +11,11 @@ namespace FastChat.Server.Internal;
 /// when the member is busy; a waiting sender's continuation runs inline on the setting thread
 /// (the flusher, walking members in order; or the hub at leave/shutdown), not as one thread-pool
 /// work item per member per broadcast (see <see cref="Flusher"/> for the measurement).
+/// <para>
+/// The flusher can also <see cref="TryBorrow"/> a parked waiter's turn: it then does the waiter's
+/// work itself (a non-blocking send) without resuming it, and <see cref="Return"/>s the turn; a
+/// <see cref="Set"/> or <see cref="Close"/> meanwhile is remembered and resumes the waiter then.
+/// </para>
 /// </remarks>
 internal sealed class AsyncSignal : IValueTaskSource<bool>
 {
@@ -18,6 +23,9 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>
     private const int Signaled = 1;
     private const int Waiting = 2;
     private const int Closed = 3;
+    private const int Borrowed = 4;         // waiter parked, its turn lent out
+    private const int BorrowedSignaled = 5; // ... and Set meanwhile
+    private const int BorrowedClosed = 6;   // ... and Close meanwhile
 
     private ManualResetValueTaskSourceCore<bool> _source = new() { RunContinuationsAsynchronously = false };
     private int _state;
@@ -53,8 +61,15 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>
             int state = Volatile.Read(ref _state);
             switch (state)
             {
-                case Signaled or Closed:
+                case Signaled or Closed or BorrowedSignaled or BorrowedClosed:
                     return;
+                case Borrowed:
+                    if (Interlocked.CompareExchange(ref _state, BorrowedSignaled, Borrowed) == Borrowed)
+                    {
+                        return;
+                    }
+
+                    break;
                 case Idle:
                     if (Interlocked.CompareExchange(ref _state, Signaled, Idle) == Idle)
                     {
@@ -76,9 +91,55 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>
 
     public void Close()
     {
-        if (Interlocked.Exchange(ref _state, Closed) == Waiting)
+        while (true)
         {
-            _source.SetResult(false);
+            int state = Volatile.Read(ref _state);
+            int next = state is Borrowed or BorrowedSignaled or BorrowedClosed ? BorrowedClosed : Closed;
+            if (Interlocked.CompareExchange(ref _state, next, state) == state)
+            {
+                if (state == Waiting)
+                {
+                    _source.SetResult(false);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes a parked waiter's turn without resuming it: true when it was waiting. The caller then
+    /// owns what the waiter owns until <see cref="Return"/>.
+    /// </summary>
+    public bool TryBorrow() => Interlocked.CompareExchange(ref _state, Borrowed, Waiting) == Waiting;
+
+    /// <summary>
+    /// Gives a borrowed turn back. <paramref name="keepParked"/>: the borrower did all there was to
+    /// do and the waiter stays parked, unless a Set or Close came meanwhile; otherwise the waiter
+    /// resumes (with true) and its own path takes over.
+    /// </summary>
+    public void Return(bool keepParked)
+    {
+        while (true)
+        {
+            int state = Volatile.Read(ref _state);
+            int next = state switch
+            {
+                Borrowed when keepParked => Waiting,
+                Borrowed or BorrowedSignaled => Idle,
+                BorrowedClosed => Closed,
+                _ => throw new InvalidOperationException("Nothing is borrowed."),
+            };
+
+            if (Interlocked.CompareExchange(ref _state, next, state) == state)
+            {
+                if (next != Waiting)
+                {
+                    _source.SetResult(next == Idle);
+                }
+
+                return;
+            }
         }
     }
 

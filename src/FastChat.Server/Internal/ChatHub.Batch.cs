@@ -36,6 +36,12 @@ internal sealed partial class ChatHub
                 {
                     (slow ??= []).Add(member);
                 }
+                else if (output.Signal.TryBorrow())
+                {
+                    // Fast path: the sender is parked; send for it from here, resume it only if
+                    // the socket would block or the stream ended (Connection.TrySendInline).
+                    output.Signal.Return(keepParked: member.Transport.TrySendInline());
+                }
                 else
                 {
                     output.Signal.Set();

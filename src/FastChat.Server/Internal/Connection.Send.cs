@@ -66,6 +66,37 @@ internal sealed partial class Connection
         }
     }
 
+    /// <inheritdoc/>
+    public bool TrySendInline()
+    {
+        if (!NonBlockingSend.IsSupported)
+        {
+            return false;
+        }
+
+        MemberOutput output = _member.Output;
+        try
+        {
+            while (output.TryGetNext(out ReadOnlyMemory<byte> data, out bool isPrivate))
+            {
+                int sent = NonBlockingSend.TrySend(_socket.SafeHandle, data.Span);
+                if (sent <= 0)
+                {
+                    return false; // would block, or failed: the send loop's SAEA takes it from here
+                }
+
+                _context.Counters.Sent(sent);
+                output.Advance(isPrivate, sent);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return false; // closed under us: the send loop sees it and ends
+        }
+
+        return !output.IsFinished;
+    }
+
     private void SendEnded(bool finished)
     {
         if (!finished)

@@ -8,6 +8,13 @@ internal interface IMemberTransport
 
     /// <summary>The server is shutting down; the member's stream now ends with BYE shutdown.</summary>
     void OnShutdown();
+
+    /// <summary>
+    /// The flusher's fast path, called while the member's sender is parked (its turn borrowed):
+    /// sends what is due without blocking. False hands over to the sender (the socket would block,
+    /// failed, or the stream ended); a transport without a fast path returns false.
+    /// </summary>
+    bool TrySendInline();
 }
 
 /// <summary>A member of the chat: its id and what it is owed.</summary>

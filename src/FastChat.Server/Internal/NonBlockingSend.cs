@@ -1,0 +1,55 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace FastChat.Server.Internal;
+
+/// <summary>
+/// One non-blocking <c>send(2)</c> straight on a socket's descriptor: the flusher's fast path
+/// (<see cref="Connection.TrySendInline"/>). The general path is the SAEA send, which also waits
+/// for the socket to become writable.
+/// </summary>
+/// <remarks>
+/// Why not <see cref="Socket.Send(ReadOnlySpan{byte}, SocketFlags, out SocketError)"/> on a
+/// non-blocking socket: when the kernel takes part of a buffer and then would block, it reports
+/// WouldBlock and 0 bytes, so the caller cannot tell what went out. Why not the SAEA for every
+/// send: in config (d) of docs/PERFORMANCE.md (perf record, 2026-11-26) the SAEA path, the pool
+/// and resuming the parked send loop were about 9 % of the flusher's samples for a call that
+/// completes at once nearly every time. Linux only (errno values below); elsewhere the fast path
+/// is off and every send takes the general path.
+/// </remarks>
+internal static partial class NonBlockingSend
+{
+    // <sys/socket.h>, Linux: MSG_DONTWAIT = 0x40 (do not block even on a blocking descriptor),
+    // MSG_NOSIGNAL = 0x4000 (a reset peer is EPIPE, not SIGPIPE). <errno.h>: EINTR 4, EAGAIN 11.
+    private const int MsgDontWait = 0x40;
+    private const int MsgNoSignal = 0x4000;
+    private const int EIntr = 4;
+    private const int EAgain = 11;
+
+    public static bool IsSupported { get; } = OperatingSystem.IsLinux();
+
+    /// <summary>
+    /// Sends what the kernel takes now: the byte count (at least 1), 0 when it would block, or -1
+    /// on any error (the general path then meets the same error and reports it as a value).
+    /// </summary>
+    public static int TrySend(SafeSocketHandle socket, ReadOnlySpan<byte> data)
+    {
+        while (true)
+        {
+            nint sent = Send(socket, ref MemoryMarshal.GetReference(data), (nuint)data.Length, MsgDontWait | MsgNoSignal);
+            if (sent >= 0)
+            {
+                return (int)sent;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != EIntr)
+            {
+                return errno == EAgain ? 0 : -1;
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    private static partial nint Send(SafeSocketHandle socket, ref byte buffer, nuint length, int flags);
+}
