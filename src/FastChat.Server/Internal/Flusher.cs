@@ -19,7 +19,10 @@ internal sealed class Flusher : IDisposable
 {
     private readonly Action _walk;
     private readonly Thread _thread;
-    private readonly AutoResetEvent _wake = new(initialState: false);
+
+    // Monitor wait/pulse rather than an event: nothing to dispose, so a late Request (a member
+    // leaving after the hub stopped) is a harmless no-op instead of touching a disposed handle.
+    private readonly object _gate = new();
     private int _requested;
     private volatile bool _stopped;
 
@@ -30,12 +33,15 @@ internal sealed class Flusher : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Asks for a walk; cheap when one is already pending (no syscall).</summary>
+    /// <summary>Asks for a walk; cheap when one is already pending (no lock, no syscall).</summary>
     public void Request()
     {
         if (Interlocked.Exchange(ref _requested, 1) == 0)
         {
-            _wake.Set();
+            lock (_gate)
+            {
+                Monitor.Pulse(_gate);
+            }
         }
     }
 
@@ -47,7 +53,11 @@ internal sealed class Flusher : IDisposable
         }
 
         _stopped = true;
-        _wake.Set();
+        lock (_gate)
+        {
+            Monitor.Pulse(_gate);
+        }
+
         if (Thread.CurrentThread != _thread)
         {
             _thread.Join();
@@ -58,10 +68,17 @@ internal sealed class Flusher : IDisposable
     {
         while (true)
         {
-            _wake.WaitOne();
+            lock (_gate)
+            {
+                // Checked under the gate: a Request between the check and the wait pulses after it.
+                while (Volatile.Read(ref _requested) == 0 && !_stopped)
+                {
+                    Monitor.Wait(_gate);
+                }
+            }
+
             if (_stopped)
             {
-                _wake.Dispose();
                 return;
             }
 
