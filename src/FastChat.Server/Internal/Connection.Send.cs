@@ -69,7 +69,7 @@ internal sealed partial class Connection
     /// <inheritdoc/>
     public bool TrySendInline()
     {
-        if (!NonBlockingSend.IsSupported)
+        if (!NonBlockingSend.IsEnabled)
         {
             return false;
         }
@@ -92,6 +92,23 @@ internal sealed partial class Connection
         catch (ObjectDisposedException)
         {
             return false; // closed under us: the send loop sees it and ends
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            if (NonBlockingSend.Disable())
+            {
+                Log.FastSendUnavailable(_context.Logger, ex);
+            }
+
+            return false;
+        }
+        catch (Exception ex)
+        {
+            // This runs on the flusher, which must outlive any one connection: end this one as its
+            // send loop would have (one close reason, logged), and walk on.
+            RecordFailure(ex);
+            Abort(CloseReason.InternalError);
+            return false;
         }
 
         return !output.IsFinished;

@@ -38,4 +38,7 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "Member {Id} cut off as a slow consumer (more than {MaxPendingBytes} B unsent)")]
     public static partial void SlowConsumer(ILogger logger, long id, long maxPendingBytes);
+
+    [LoggerMessage(12, LogLevel.Warning, "Non-blocking send(2) is unavailable; every send takes the SAEA path")]
+    public static partial void FastSendUnavailable(ILogger logger, Exception exception);
 }

@@ -26,7 +26,17 @@ internal static partial class NonBlockingSend
     private const int EIntr = 4;
     private const int EAgain = 11;
 
-    public static bool IsSupported { get; } = OperatingSystem.IsLinux();
+    private static volatile bool s_enabled = OperatingSystem.IsLinux();
+
+    public static bool IsEnabled => s_enabled;
+
+    /// <summary>Turns the fast path off for the process (libc or its send not found); true the first time.</summary>
+    public static bool Disable()
+    {
+        bool was = s_enabled;
+        s_enabled = false;
+        return was;
+    }
 
     /// <summary>
     /// Sends what the kernel takes now: the byte count (at least 1), 0 when it would block, or -1
