@@ -51,7 +51,7 @@ for round in 1 2; do
   dotnet "$LT_DLL" slow-consumer --port "$SPORT" --server-pid "$SPID" --clients 50 --stalled 1 --senders 2 --rate 20000 \
     --size 256 --warmup 3 --duration 10 --json --quiet >"$OUT/stalled-$round.json" 2>"$OUT/stalled-$round.err" || log "  exit $?"
   log "  round $round:"
-  jget "$OUT/stalled-$round.json" stalled_cut_off lost_total server_rss_max_mb server_rss_growth_after_stall_mb
+  jget "$OUT/stalled-$round.json" stalled_cut_off lost_total server_rss_max_mb server_rss_growth_after_stall_mb server_anon_growth_after_stall_mb
 done
 stop_server
 

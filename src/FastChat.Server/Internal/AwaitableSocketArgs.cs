@@ -23,11 +23,19 @@ internal class AwaitableSocketArgs : SocketAsyncEventArgs, IValueTaskSource<Sock
     private ManualResetValueTaskSourceCore<SocketResult> _source;
 
     public AwaitableSocketArgs()
+        : this(runContinuationsAsynchronously: false)
+    {
+    }
+
+    /// <param name="runContinuationsAsynchronously">
+    /// False (receive, send): the continuation runs inline on the completing thread, the socket
+    /// engine's (the server runs socket completions inline, Program.cs), so no hop adds latency.
+    /// True: it is queued to the thread pool instead (accept, see SocketListener).
+    /// </param>
+    protected AwaitableSocketArgs(bool runContinuationsAsynchronously)
         : base(unsafeSuppressExecutionContextFlow: true)
     {
-        // Continuations run inline on the completing thread: on Linux that is already a thread-pool
-        // thread (the socket engine dispatches completions), so a second hop would only add latency.
-        _source.RunContinuationsAsynchronously = false;
+        _source.RunContinuationsAsynchronously = runContinuationsAsynchronously;
     }
 
     /// <summary>Starts waiting; call before issuing the socket operation.</summary>
