@@ -40,6 +40,37 @@ public class MemberOutputTests
         Assert.Equal(0, segments.Outstanding);
     }
 
+    [Fact]
+    public void A_cut_off_keeps_the_private_line_a_send_has_in_flight()
+    {
+        // Found in review: a cut-off (say, a /users flood) while the sender had a USERS chunk in a
+        // send returned that chunk's block to the pool; BYE was then written into the same block
+        // under the send, and the member got a mangled line.
+        var segments = new CountingObjectPool<LogSegment>("segments", () => new LogSegment(4096), static s => s.Reset(), 4);
+        CountingObjectPool<byte[]> blocks = PinnedBlocks.CreatePool("blocks", PinnedBlocks.PageSize, 4);
+        var output = new MemberOutput(segments, blocks);
+        LogSegment segment = segments.Get();
+        segment.InitializeReferences(1);
+        output.Attach(segment, 0);
+        byte[] users = Line('u', 300);
+        byte[] bye = "BYE slow-consumer\r\n"u8.ToArray();
+        Assert.True(output.EnqueuePrivate(0, users));
+
+        Assert.True(output.TryGetNext(out ReadOnlyMemory<byte> inFlight, out bool isPrivate));
+        Assert.True(isPrivate);
+        output.CutOff(segment, bye);
+
+        Assert.Equal(users, inFlight.ToArray()); // untouched while the send still holds it
+        output.Advance(isPrivate: true, inFlight.Length);
+        Assert.Equal(bye, Drain(output, sendAtMost: int.MaxValue));
+        Assert.True(output.IsFinished);
+        Assert.Equal(0, blocks.Outstanding);
+
+        output.Release();
+        segment.Release(segments);
+        Assert.Equal(0, segments.Outstanding);
+    }
+
     private static byte[] Line(char fill, int length)
     {
         byte[] line = new byte[length];

@@ -35,6 +35,10 @@ internal sealed class MemberOutput
     private int _count;
     private long _privatePending;
 
+    // The head chunk was handed to a send (TryGetNext) that has not reported back (Advance): its
+    // block is on its way to the kernel and must not go back to the pool before then.
+    private bool _headInFlight;
+
     public MemberOutput(CountingObjectPool<LogSegment> segmentPool, CountingObjectPool<byte[]> blockPool)
     {
         _segmentPool = segmentPool;
@@ -85,8 +89,9 @@ internal sealed class MemberOutput
             _endSegment = endSegment;
             Volatile.Write(ref _end, end);
 
-            // Keep only a private chunk that is already partly on the wire (it ends a line).
-            int keep = _count > 0 && _chunks[_head].Sent > 0 ? 1 : 0;
+            // Keep only a private chunk that is already on the wire (handed to a send, or partly
+            // sent): its line must end, and its block may be in the kernel's hands right now.
+            int keep = _count > 0 && (_headInFlight || _chunks[_head].Sent > 0) ? 1 : 0;
             while (_count > keep)
             {
                 int last = (_head + _count - 1) % _chunks.Length;
@@ -160,6 +165,7 @@ internal sealed class MemberOutput
                 {
                     data = chunk.Buffer.AsMemory(chunk.Sent, chunk.Length - chunk.Sent);
                     isPrivate = true;
+                    _headInFlight = true;
                     return true;
                 }
 
@@ -217,6 +223,7 @@ internal sealed class MemberOutput
 
         lock (_lock)
         {
+            _headInFlight = false;
             ref PrivateChunk chunk = ref _chunks[_head];
             chunk.Sent += bytes;
             Volatile.Write(ref _privatePending, _privatePending - bytes);
