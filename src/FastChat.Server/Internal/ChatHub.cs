@@ -17,10 +17,10 @@ internal enum JoinResult
 /// log without it.
 /// </summary>
 /// <remarks>
-/// The member list is copy-on-write: joins and leaves (rare) copy the array under the lock, and the
-/// flusher's wake-up walk reads a snapshot without locking, so the broadcaster never takes a
-/// per-member lock or makes a syscall: it only requests a walk (issue 6, "keep the broadcasting
-/// thread off per-member locks and syscalls").
+/// The member list (<see cref="MemberList"/>) is changed in place under the lock, and the flusher's
+/// walk reads it without locking, so the broadcaster never takes a per-member lock or makes a
+/// syscall: it only requests a walk (issue 6, "keep the broadcasting thread off per-member locks
+/// and syscalls").
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The hub ends with the server: ChatServer.StopAsync calls DisposeLog, which stops the flusher after the last member is released.")]
 internal sealed partial class ChatHub
@@ -35,7 +35,8 @@ internal sealed partial class ChatHub
     private readonly MemberList _members = new();
     private bool _closed;
 
-    public ChatHub(BroadcastLog log, int maxMembers, int maxLineLength, long maxPendingBytes, ServerCounters counters, Func<long> nextId)
+    public ChatHub(BroadcastLog log, int maxMembers, int maxLineLength, long maxPendingBytes, ServerCounters counters, Func<long> nextId,
+        Microsoft.Extensions.Logging.ILogger logger)
     {
         _nextId = nextId;
         if (log.SegmentSize < ServerLineWriter.MaxLineBytes(maxLineLength))
@@ -44,7 +45,7 @@ internal sealed partial class ChatHub
         }
 
         _log = log;
-        _flusher = new Flusher(WalkMembers);
+        _flusher = new Flusher(WalkMembers, ex => Log.WalkFailed(logger, ex));
         _maxMembers = maxMembers;
         _maxPendingBytes = maxPendingBytes;
         _counters = counters;

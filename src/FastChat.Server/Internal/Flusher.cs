@@ -18,6 +18,7 @@ namespace FastChat.Server.Internal;
 internal sealed class Flusher : IDisposable
 {
     private readonly Action _walk;
+    private readonly Action<Exception> _walkFailed;
     private readonly Thread _thread;
 
     // Monitor wait/pulse rather than an event: nothing to dispose, so a late Request (a member
@@ -26,9 +27,15 @@ internal sealed class Flusher : IDisposable
     private int _requested;
     private volatile bool _stopped;
 
-    public Flusher(Action walk)
+    /// <param name="walk">One walk over the members.</param>
+    /// <param name="walkFailed">
+    /// A walk threw (a bug): reported here, and the thread lives on for the next request rather than
+    /// take the process down with it; members the failed walk did not reach wait for the next one.
+    /// </param>
+    public Flusher(Action walk, Action<Exception> walkFailed)
     {
         _walk = walk;
+        _walkFailed = walkFailed;
         _thread = new Thread(Run) { IsBackground = true, Name = "FastChat flusher" };
         _thread.Start();
     }
@@ -85,7 +92,14 @@ internal sealed class Flusher : IDisposable
             // A request made during a walk sets the flag again: walk once more before sleeping.
             while (Interlocked.Exchange(ref _requested, 0) == 1)
             {
-                _walk();
+                try
+                {
+                    _walk();
+                }
+                catch (Exception ex)
+                {
+                    _walkFailed(ex);
+                }
             }
         }
     }

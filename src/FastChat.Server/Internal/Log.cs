@@ -41,4 +41,7 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Warning, "Non-blocking send(2) is unavailable; every send takes the SAEA path")]
     public static partial void FastSendUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Error, "Flusher walk failed; members it did not reach wait for the next walk")]
+    public static partial void WalkFailed(ILogger logger, Exception exception);
 }

@@ -19,9 +19,10 @@ namespace FastChat.Server.Internal;
 /// <para>
 /// A lock-free reader (<see cref="Slots"/>) may see the array and the used count from different
 /// moments: it then visits a prefix, a hole, or a member that just left, never a torn reference.
-/// That is enough because every change is followed by a flusher walk request (join, leave and
-/// cut-off all call <see cref="ChatHub.WakeAll"/> after the change), so a member a walk missed is
-/// visited by the next one; visiting a member that left is harmless (its sender sees the end).
+/// That is enough because every change is followed by another walk: a join or a leave calls
+/// <see cref="ChatHub.WakeAll"/> after the change, and a cut-off made by the walk itself makes the
+/// walk go round again; so a member a walk missed is visited by the next one. Visiting a member
+/// that left is harmless (its sender sees the end).
 /// </para>
 /// </remarks>
 internal sealed class MemberList

@@ -27,7 +27,7 @@ internal sealed class ServerContext
         Counters = counters;
         Logger = logger;
         Hub = new ChatHub(new BroadcastLog(pools.Segments), options.MaxClients, options.MaxLineLength,
-            options.MaxPendingBytes, counters, NextId);
+            options.MaxPendingBytes, counters, NextId, logger);
         Linger = new Lingerer();
     }
 
