@@ -51,6 +51,100 @@ public partial class ServerProcessTests
     }
 
     [Fact]
+    public async Task The_executable_fans_out_in_order_and_cuts_off_a_member_that_stops_reading()
+    {
+        // The executable runs socket completions inline on the engine thread (Program.cs), unlike
+        // the in-process tests; the flusher's non-blocking sends and their hand-over to the SAEA
+        // when a socket is full run in both. 8 MB of chat to 4 readers that keep up and one that
+        // never reads (1 MiB limit).
+        using Process process = Start("--port", "0", "--max-pending-bytes", "1048576");
+        IPEndPoint endPoint = await ReadListeningLineAsync(process);
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        var readers = new TestClient[4];
+        for (int i = 0; i < readers.Length; i++)
+        {
+            readers[i] = await TestClient.JoinAsync(endPoint);
+        }
+
+        await using TestClient sender = await TestClient.JoinAsync(endPoint);
+        await using TestClient slow = await TestClient.ConnectAsync(endPoint, receiveBufferSize: 4096);
+        await slow.ReadWelcomeAsync();
+        foreach (TestClient reader in readers)
+        {
+            await reader.SyncAsync();
+        }
+
+        string payload = new('y', 900);
+        const int count = 9000;
+        const int batch = 100;
+
+        // Each reader releases its semaphore per batch read; the sender reads its own echo and stays
+        // at most 2 batches ahead of the slowest reader, so only the member that stopped reading
+        // can fall 1 MiB behind.
+        SemaphoreSlim[] progress = [.. readers.Select(_ => new SemaphoreSlim(0))];
+        Task send = Task.Run(async () =>
+        {
+            for (int i = 0; i < count; i += batch)
+            {
+                if (i >= 2 * batch)
+                {
+                    foreach (SemaphoreSlim read in progress)
+                    {
+                        Assert.True(await read.WaitAsync(TestClient.DefaultTimeout, ct), "a reader stopped making progress");
+                    }
+                }
+
+                await sender.SendAsync(string.Concat(Enumerable.Range(i, batch).Select(k => $"{k} {payload}\n")));
+                await sender.ReadUntilAsync(l => l == $"MSG {sender.Id} {i + batch - 1} {payload}"); // its own echo
+            }
+        }, ct);
+
+        Task<List<string>>[] reads = [.. readers.Select((reader, r) => Task.Run(async () =>
+        {
+            var lines = new List<string>();
+            int messages = 0;
+            while (messages < count)
+            {
+                string line = await reader.ReadLineAsync();
+                lines.Add(line);
+                if (line.StartsWith("MSG", StringComparison.Ordinal) && ++messages % batch == 0)
+                {
+                    progress[r].Release();
+                }
+            }
+
+            lines.AddRange(await reader.SyncAsync());
+            return lines;
+        }, ct))];
+
+        await send;
+        List<string>[] got = await Task.WhenAll(reads);
+        string[] expected = [.. Enumerable.Range(0, count).Select(k => $"MSG {sender.Id} {k} {payload}")];
+        foreach (List<string> lines in got)
+        {
+            Assert.Equal(expected, lines.Where(l => l.StartsWith("MSG", StringComparison.Ordinal)));
+            Assert.Contains($"LEAVE {slow.Id}", lines);
+        }
+
+        List<string> slowLines = await slow.ReadToEndAsync(TimeSpan.FromSeconds(30));
+        Assert.True(slowLines.Count < count, "the member that stopped reading cannot have received everything");
+
+        foreach (TestClient reader in readers)
+        {
+            await reader.DisposeAsync();
+        }
+
+        foreach (SemaphoreSlim read in progress)
+        {
+            read.Dispose();
+        }
+
+        Terminate(process);
+        await process.WaitForExitAsync(ct).WaitAsync(Timeout, ct);
+        Assert.Equal(0, process.ExitCode);
+    }
+
+    [Fact]
     public async Task Environment_variables_configure_the_server_and_the_command_line_wins()
     {
         using Process process = Start(["--port", "0"], ("FastChat__MaxClients", "1"), ("FastChat__MaxLineLength", "8"));
