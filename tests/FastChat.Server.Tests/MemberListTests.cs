@@ -65,11 +65,7 @@ public class MemberListTests
     public void TakeAll_returns_the_members_in_order_and_leaves_the_list_empty()
     {
         var list = new MemberList();
-        Member[] members = [.. Enumerable.Range(1, 40).Select(i => NewMember(i))];
-        foreach (Member member in members)
-        {
-            list.Add(member);
-        }
+        Member[] members = AddMembers(list, 40);
 
         list.Remove(members[3]);
         list.Remove(members[20]);
@@ -88,11 +84,7 @@ public class MemberListTests
         // The flusher walks the span it read once; a leave that packs the array must not move
         // members under it (they would be skipped in that walk).
         var list = new MemberList();
-        Member[] members = [.. Enumerable.Range(1, 64).Select(i => NewMember(i))];
-        foreach (Member member in members)
-        {
-            list.Add(member);
-        }
+        Member[] members = AddMembers(list, 64);
 
         ReadOnlySpan<Member?> walking = list.Slots;
         for (int i = 0; i < 60; i++)
@@ -122,6 +114,18 @@ public class MemberListTests
     }
 
     private static Member NewMember(long id) => new(id, null!, new NoTransport());
+
+    // Members 1..count, added in order.
+    private static Member[] AddMembers(MemberList list, int count)
+    {
+        Member[] members = [.. Enumerable.Range(1, count).Select(i => NewMember(i))];
+        foreach (Member member in members)
+        {
+            list.Add(member);
+        }
+
+        return members;
+    }
 
     private sealed class NoTransport : IMemberTransport
     {

@@ -11,12 +11,7 @@ public class MemberOutputTests
     [Fact]
     public void Private_lines_over_many_blocks_come_out_in_order_and_every_block_returns()
     {
-        var segments = new CountingObjectPool<LogSegment>("segments", () => new LogSegment(4096), static s => s.Reset(), 4);
-        CountingObjectPool<byte[]> blocks = PinnedBlocks.CreatePool("blocks", PinnedBlocks.PageSize, 4);
-        var output = new MemberOutput(segments, blocks);
-        LogSegment segment = segments.Get();
-        segment.InitializeReferences(1);
-        output.Attach(segment, 0);
+        (CountingObjectPool<LogSegment> segments, CountingObjectPool<byte[]> blocks, MemberOutput output, LogSegment segment) = Attached();
 
         // A USERS line of a big server spans 5 blocks and grows the ring; once it is sent the ring
         // shrinks, and later lines (a PONG, then another long line) still come out intact.
@@ -35,9 +30,7 @@ public class MemberOutputTests
 
         output.SetEnd(0, segment);
         Assert.True(output.IsFinished);
-        output.Release();
-        segment.Release(segments);
-        Assert.Equal(0, segments.Outstanding);
+        ReleaseAll(output, segment, segments);
     }
 
     [Fact]
@@ -46,12 +39,7 @@ public class MemberOutputTests
         // Found in review: a cut-off (say, a /users flood) while the sender had a USERS chunk in a
         // send returned that chunk's block to the pool; BYE was then written into the same block
         // under the send, and the member got a mangled line.
-        var segments = new CountingObjectPool<LogSegment>("segments", () => new LogSegment(4096), static s => s.Reset(), 4);
-        CountingObjectPool<byte[]> blocks = PinnedBlocks.CreatePool("blocks", PinnedBlocks.PageSize, 4);
-        var output = new MemberOutput(segments, blocks);
-        LogSegment segment = segments.Get();
-        segment.InitializeReferences(1);
-        output.Attach(segment, 0);
+        (CountingObjectPool<LogSegment> segments, CountingObjectPool<byte[]> blocks, MemberOutput output, LogSegment segment) = Attached();
         byte[] users = Line('u', 300);
         byte[] bye = "BYE slow-consumer\r\n"u8.ToArray();
         Assert.True(output.EnqueuePrivate(0, users));
@@ -66,6 +54,24 @@ public class MemberOutputTests
         Assert.True(output.IsFinished);
         Assert.Equal(0, blocks.Outstanding);
 
+        ReleaseAll(output, segment, segments);
+    }
+
+    // A member's output attached at position 0 of a one-segment log, with small pools to count.
+    private static (CountingObjectPool<LogSegment> Segments, CountingObjectPool<byte[]> Blocks, MemberOutput Output, LogSegment Segment) Attached()
+    {
+        var segments = new CountingObjectPool<LogSegment>("segments", () => new LogSegment(4096), static s => s.Reset(), 4);
+        CountingObjectPool<byte[]> blocks = PinnedBlocks.CreatePool("blocks", PinnedBlocks.PageSize, 4);
+        var output = new MemberOutput(segments, blocks);
+        LogSegment segment = segments.Get();
+        segment.InitializeReferences(1);
+        output.Attach(segment, 0);
+        return (segments, blocks, output, segment);
+    }
+
+    // The member's and the log's references go back: every segment returns to its pool.
+    private static void ReleaseAll(MemberOutput output, LogSegment segment, CountingObjectPool<LogSegment> segments)
+    {
         output.Release();
         segment.Release(segments);
         Assert.Equal(0, segments.Outstanding);
