@@ -13,9 +13,9 @@ using Microsoft.Extensions.Logging.Console;
 // here before anything opens one; a value the user set wins (0 turns it off). Safe because no
 // continuation here waits for anything but the hub lock (held for one line, or for one join's
 // USERS line): a receive parses and publishes, a send is non-blocking, accepting runs on the
-// thread pool (SocketListener), and a full log queue drops lines (below). Measured side by side on 2 cores
-// (docs/PERFORMANCE.md, 2026-11-26, C harness, pairs of runs): (a) 20.8/21.4 -> 24.0/25.3 M
-// deliveries/s at less server CPU (83 -> 65-67 %), (c) p99 median of 3 10.0 -> 7.3 ms, (d) equal.
+// thread pool (SocketListener), and a full log queue drops lines (below). Measured side by side
+// on 2 cores (docs/PERFORMANCE.md, 2026-11-26, C harness, pairs of runs): (a) 20.8/21.4 -> 24.0/25.3
+// M deliveries/s at less server CPU (83 -> 65-67 %), (c) p99 median of 3 10.0 -> 7.3 ms, (d) equal.
 const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
 {

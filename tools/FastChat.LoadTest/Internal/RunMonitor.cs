@@ -84,7 +84,7 @@ internal sealed class RunMonitor : IAsyncDisposable
     }
 
     /// <summary>The server's RSS now (kB), or 0 without a server pid.</summary>
-    public long ServerRssNowKb() => _serverPid is int pid && ProcSampler.Read(pid) is ProcSample s ? s.RssKb : 0;
+    public long ServerRssNowKb() => ServerMemoryNowKb().RssKb;
 
     /// <summary>The server's RSS and its private data part now (kB), or zeros without a server pid.</summary>
     public (long RssKb, long AnonKb) ServerMemoryNowKb() =>
