@@ -115,7 +115,7 @@ public class PoolBenchmarks
 
     private void Setup(Action work)
     {
-        _pools = new ServerPools(maxLineLength: 1024, maxClients: 10_000, segmentSize: 64 * 1024);
+        _pools = new ServerPools(maxLineLength: 1024, maxClients: 10_000, segmentSize: 64 * 1024, maxPendingBytes: 4 * 1024 * 1024);
         _work = work;
         _stop = false;
         _go = new ManualResetEventSlim(false);

@@ -73,6 +73,86 @@ public class AllocationTests
         Assert.Empty(context.Pools.Outstanding());
     }
 
+    [Fact]
+    public async Task A_member_falling_max_pending_behind_makes_no_new_log_segments()
+    {
+        // Small segments so the limit spans many; every segment the stall needs must have been made
+        // with the server, none while it runs (a burst of new pinned blocks runs a gen2 GC).
+        var options = new ChatServerOptions { MaxPendingBytes = 256 * 1024, LogSegmentSize = 16 * 1024 };
+        ServerContext context = ServerContext.Create(options, NullLogger.Instance);
+        long createdAtStart = context.Pools.Segments.Created;
+        Assert.Equal(createdAtStart, context.Pools.SegmentsAtStart);
+
+        var reader = new SinkMember(context);
+        var stalled = new StalledMember(context);
+        Assert.Equal(JoinResult.Joined, context.Hub.TryJoin(reader.Member));
+        Assert.Equal(JoinResult.Joined, context.Hub.TryJoin(stalled.Member));
+        reader.Drain();
+
+        // Publish until the stalled member is just over the limit, then let the flusher cut it off
+        // before the next line, so its backlog is exactly what the limit allows.
+        byte[] text = "a line of chat that the stalled member never reads, about eighty bytes long"u8.ToArray();
+        long lines = 0;
+        long expected = 0;
+        while (!stalled.CutOff)
+        {
+            using (ChatHub.Batch batch = context.Hub.BeginBatch())
+            {
+                Assert.True(batch.Message(reader.Member, text));
+            }
+
+            lines++;
+            expected += ServerLineWriter.MsgLength(reader.Member.IdBytes.Length, text.Length);
+            reader.Drain();
+            MemberOutput behind = stalled.Member.Output;
+            if (reader.Member.Output.Position - behind.Position + behind.PrivatePendingBytes > options.MaxPendingBytes)
+            {
+                await ServerFixture.WaitUntilAsync(() => stalled.CutOff, "the stalled member is cut off");
+            }
+        }
+
+        Assert.True(expected > options.MaxPendingBytes, $"cut off after {lines} lines, {expected} bytes");
+
+        // Its connection ends, its backlog goes back, and the chat goes on through the same segments.
+        stalled.Member.Output.Release();
+        for (int i = 0; i < 2 * options.MaxPendingBytes / text.Length; i++)
+        {
+            using (ChatHub.Batch batch = context.Hub.BeginBatch())
+            {
+                Assert.True(batch.Message(reader.Member, text));
+            }
+
+            expected += ServerLineWriter.MsgLength(reader.Member.IdBytes.Length, text.Length);
+            reader.Drain();
+        }
+
+        Assert.True(reader.Sent > expected, "the reading member got every line, and JOIN and LEAVE");
+        Assert.Equal(createdAtStart, context.Pools.Segments.Created);
+        SinkMember.Dispose(context, [reader]);
+        Assert.Empty(context.Pools.Outstanding());
+    }
+
+    /// <summary>A member that never reads: the hub cuts it off, and this records that it did.</summary>
+    private sealed class StalledMember : IMemberTransport
+    {
+        private volatile bool _cutOff;
+
+        public StalledMember(ServerContext context) =>
+            Member = new Member(context.NextId(), new MemberOutput(context.Pools.Segments, context.Pools.PrivateBlocks), this);
+
+        public Member Member { get; }
+
+        public bool CutOff => _cutOff;
+
+        public void OnSlowConsumer() => _cutOff = true;
+
+        public void OnShutdown()
+        {
+        }
+
+        public bool TrySendInline() => false;
+    }
+
     private static (int Lines, long Bytes) FrameParseFormat(byte[] input, byte[] destination, int calls)
     {
         int lines = 0;

@@ -14,19 +14,44 @@ internal sealed class CountingObjectPool<T> : ObjectPool<T>
     where T : class
 {
     private readonly DefaultObjectPool<T> _inner;
+    private readonly int _maximumRetained;
     private long _rented;
     private long _returned;
+    private long _created;
 
     public CountingObjectPool(string name, Func<T> create, Action<T>? reset, int maximumRetained)
     {
         Name = name;
-        _inner = new DefaultObjectPool<T>(new Policy(create, reset), maximumRetained);
+        _maximumRetained = maximumRetained;
+        _inner = new DefaultObjectPool<T>(new Policy(() =>
+        {
+            Interlocked.Increment(ref _created);
+            return create();
+        }, reset), maximumRetained);
     }
 
     public string Name { get; }
 
     /// <summary>Objects handed out and not yet returned.</summary>
     public long Outstanding => Interlocked.Read(ref _rented) - Interlocked.Read(ref _returned);
+
+    /// <summary>Objects made so far, pre-filled ones included (a rent the pool could not serve makes one).</summary>
+    public long Created => Interlocked.Read(ref _created);
+
+    /// <summary>Makes <paramref name="count"/> objects now and keeps them idle (at most the cap).</summary>
+    public void Fill(int count)
+    {
+        var made = new T[Math.Min(count, _maximumRetained)];
+        for (int i = 0; i < made.Length; i++)
+        {
+            made[i] = Get();
+        }
+
+        foreach (T item in made)
+        {
+            Return(item);
+        }
+    }
 
     public override T Get()
     {

@@ -16,7 +16,7 @@ internal sealed class ServerContext
         // A log segment holds at least one longest line (issue 2: lines never straddle segments).
         int segmentSize = Math.Max(options.LogSegmentSize,
             PinnedBlocks.RoundUpToPage(FastChat.Protocol.ServerLineWriter.MaxLineBytes(options.MaxLineLength)));
-        var pools = new ServerPools(options.MaxLineLength, options.MaxClients, segmentSize);
+        var pools = new ServerPools(options.MaxLineLength, options.MaxClients, segmentSize, options.MaxPendingBytes);
         return new ServerContext(options, pools, new ServerCounters(meterFactory), logger);
     }
 
@@ -79,7 +79,10 @@ internal sealed class ServerContext
 /// <summary>The pools of one server, each capped (brief, style rule 4).</summary>
 internal sealed class ServerPools
 {
-    public ServerPools(int maxLineLength, int maxClients, int segmentSize)
+    /// <summary>Most log segments made at start (64 MiB of the default 64 KiB segments).</summary>
+    public const int MaxPrefilledSegments = 1024;
+
+    public ServerPools(int maxLineLength, int maxClients, int segmentSize, long maxPendingBytes)
     {
         // A receive block holds one unfinished line (max+1 bytes, LineFramer.MaxBufferedBytes) plus
         // at least one byte of room, rounded up to whole pages.
@@ -94,11 +97,20 @@ internal sealed class ServerPools
         ReceiveBlocks = PinnedBlocks.CreatePool("receive-blocks", ReceiveBlockSize, retainedBlocks);
         PrivateBlocks = PinnedBlocks.CreatePool("private-blocks", PinnedBlocks.PageSize, retainedBlocks);
 
-        // Segments live from the newest line back to the slowest member's cursor; with the default
-        // 4 MiB --max-pending-bytes that span is at most 64 segments of 64 KiB, so 64 covers a member
-        // at the limit, and more would only keep a past burst's memory.
+        // Segments live from the newest line back to the slowest member's cursor. A member at the
+        // limit spans ceil(max-pending / segment) segments, plus one for its cursor's partly read
+        // segment and one the line that crosses the limit may open: 66 with the defaults. They are
+        // all made now, not when a member first falls behind. Made then, 4 MiB of new pinned
+        // segments used up the pinned heap's budget and ran the process's first gen2 GC, a pause
+        // for every member, at the moment one member stalled (issue 6, measured 2026-11-26 with
+        // dotnet-counters during `perf/extras.sh` step 2). GC.AllocateUninitializedArray leaves
+        // the blocks untouched, so what they cost in RSS before use is one header page each
+        // (docs/PERFORMANCE.md "Memory").
+        long spanned = maxPendingBytes / segmentSize + (maxPendingBytes % segmentSize == 0 ? 0 : 1);
+        SegmentsAtStart = (int)Math.Min(MaxPrefilledSegments, spanned + 2);
         Segments = new CountingObjectPool<LogSegment>("log-segments", () => new LogSegment(segmentSize),
-            static s => s.Reset(), maximumRetained: 64);
+            static s => s.Reset(), maximumRetained: SegmentsAtStart);
+        Segments.Fill(SegmentsAtStart);
         ReceiveArgs = new CountingObjectPool<ReceiveArgs>("receive-args", static () => new ReceiveArgs(),
             static a => a.Clear(), retained);
         SendArgs = new CountingObjectPool<SendArgs>("send-args", static () => new SendArgs(),
@@ -112,6 +124,9 @@ internal sealed class ServerPools
     public CountingObjectPool<byte[]> PrivateBlocks { get; }
 
     public CountingObjectPool<LogSegment> Segments { get; }
+
+    /// <summary>Log segments made at start and kept: one member max-pending behind needs no more.</summary>
+    public int SegmentsAtStart { get; }
 
     public CountingObjectPool<ReceiveArgs> ReceiveArgs { get; }
 
