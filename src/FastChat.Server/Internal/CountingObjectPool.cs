@@ -38,7 +38,10 @@ internal sealed class CountingObjectPool<T> : ObjectPool<T>
     /// <summary>Objects made so far, pre-filled ones included (a rent the pool could not serve makes one).</summary>
     public long Created => Interlocked.Read(ref _created);
 
-    /// <summary>Makes <paramref name="count"/> objects now and keeps them idle (at most the cap).</summary>
+    /// <summary>
+    /// Rents and returns <paramref name="count"/> objects at once, so a fresh pool makes them now and
+    /// keeps them idle (at most the cap); on a pool that already holds idle objects it makes fewer.
+    /// </summary>
     public void Fill(int count)
     {
         var made = new T[Math.Min(count, _maximumRetained)];

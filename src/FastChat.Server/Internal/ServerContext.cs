@@ -79,8 +79,8 @@ internal sealed class ServerContext
 /// <summary>The pools of one server, each capped (brief, style rule 4).</summary>
 internal sealed class ServerPools
 {
-    /// <summary>Most log segments made at start (64 MiB of the default 64 KiB segments).</summary>
-    public const int MaxPrefilledSegments = 1024;
+    /// <summary>Most log segment bytes made at start (1024 of the default 64 KiB segments).</summary>
+    public const int MaxPrefilledBytes = 64 * 1024 * 1024;
 
     public ServerPools(int maxLineLength, int maxClients, int segmentSize, long maxPendingBytes)
     {
@@ -97,17 +97,22 @@ internal sealed class ServerPools
         ReceiveBlocks = PinnedBlocks.CreatePool("receive-blocks", ReceiveBlockSize, retainedBlocks);
         PrivateBlocks = PinnedBlocks.CreatePool("private-blocks", PinnedBlocks.PageSize, retainedBlocks);
 
-        // Segments live from the newest line back to the slowest member's cursor. A member at the
-        // limit spans ceil(max-pending / segment) segments, plus one for its cursor's partly read
-        // segment and one the line that crosses the limit may open: 66 with the defaults. They are
-        // all made now, not when a member first falls behind. Made then, 4 MiB of new pinned
-        // segments used up the pinned heap's budget and ran the process's first gen2 GC, a pause
-        // for every member, at the moment one member stalled (issue 6, measured 2026-11-26 with
-        // dotnet-counters during `perf/extras.sh` step 2). GC.AllocateUninitializedArray leaves
-        // the blocks untouched, so what they cost in RSS before use is one header page each
-        // (docs/PERFORMANCE.md "Memory").
-        long spanned = maxPendingBytes / segmentSize + (maxPendingBytes % segmentSize == 0 ? 0 : 1);
-        SegmentsAtStart = (int)Math.Min(MaxPrefilledSegments, spanned + 2);
+        // Segments live from the newest line back to the slowest member's cursor, and all that one
+        // member at the limit can hold is made now, not when a member first falls behind: made
+        // then, ~4 MiB of new pinned segments used up the pinned heap's budget and ran a gen2 GC,
+        // a pause for every member, at the moment one member stalled (issue 6; dotnet-counters
+        // during `perf/extras.sh` step 2, 2026-11-26). The process's first gen2 now comes at start,
+        // during this fill. Lines never straddle segments, so each holds at least segment - longest
+        // line + 1 bytes of backlog; on top: the cursor's partly read segment, what is published
+        // during the walk that finds the member over the limit, and two for the others' tail while
+        // the cut-off member keeps its backlog through the close grace period (Lingerer). 70 with
+        // the defaults. GC.AllocateUninitializedArray leaves the blocks untouched until written:
+        // RSS at start measured 0.4-0.7 MB higher (docs/PERFORMANCE.md "Memory").
+        int longestLine = FastChat.Protocol.ServerLineWriter.MaxLineBytes(maxLineLength);
+        long backlogPerSegment = Math.Max(1, segmentSize - longestLine + 1);
+        long spanned = Math.Max(0, maxPendingBytes / backlogPerSegment + (maxPendingBytes % backlogPerSegment == 0 ? 0 : 1));
+        int cap = Math.Max(4, MaxPrefilledBytes / segmentSize);
+        SegmentsAtStart = (int)Math.Min(cap, spanned + 4);
         Segments = new CountingObjectPool<LogSegment>("log-segments", () => new LogSegment(segmentSize),
             static s => s.Reset(), maximumRetained: SegmentsAtStart);
         Segments.Fill(SegmentsAtStart);
