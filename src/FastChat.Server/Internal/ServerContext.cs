@@ -107,7 +107,7 @@ internal sealed class ServerPools
         // during the walk that finds the member over the limit, and two for the others' tail while
         // the cut-off member keeps its backlog through the close grace period (Lingerer). 70 with
         // the defaults. GC.AllocateUninitializedArray leaves the blocks untouched until written:
-        // RSS at start measured 0.4-0.7 MB higher (docs/PERFORMANCE.md "Memory").
+        // RSS at start measured 0.8 MB higher (docs/PERFORMANCE.md "Memory").
         int longestLine = FastChat.Protocol.ServerLineWriter.MaxLineBytes(maxLineLength);
         long backlogPerSegment = Math.Max(1, segmentSize - longestLine + 1);
         long spanned = Math.Max(0, maxPendingBytes / backlogPerSegment + (maxPendingBytes % backlogPerSegment == 0 ? 0 : 1));
