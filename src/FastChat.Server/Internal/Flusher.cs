@@ -76,7 +76,7 @@ internal sealed class Flusher : IDisposable
     // Compiled optimized from the start: this loop runs for the life of the process, so at tier 0
     // it would be replaced on the stack (OSR) at some later walk. Measured 2026-11-26: that came at
     // the first slow-consumer cut-off and mapped 384 KB of libcoreclr's unwind tables into RSS
-    // then (issue 6 bounds RSS growth while a member stalls; docs/PERFORMANCE.md "Memory").
+    // then (issue 6 bounds RSS growth while a member stalls; docs/PERFORMANCE.md "What changed").
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run()
     {

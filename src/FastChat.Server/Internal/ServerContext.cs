@@ -102,12 +102,14 @@ internal sealed class ServerPools
         // then, ~4 MiB of new pinned segments used up the pinned heap's budget and ran a gen2 GC,
         // a pause for every member, at the moment one member stalled (issue 6; dotnet-counters
         // during `perf/extras.sh` step 2, 2026-11-26). The process's first gen2 now comes at start,
-        // during this fill. Lines never straddle segments, so each holds at least segment - longest
-        // line + 1 bytes of backlog; on top: the cursor's partly read segment, what is published
-        // during the walk that finds the member over the limit, and two for the others' tail while
-        // the cut-off member keeps its backlog through the close grace period (Lingerer). 70 with
-        // the defaults. GC.AllocateUninitializedArray leaves the blocks untouched until written:
-        // RSS at start measured 0.8 MB higher (docs/PERFORMANCE.md "Memory").
+        // during this fill (a diagnostic build counted it there).
+        // How many: lines never straddle segments, so each holds at least segment - longest line
+        // + 1 bytes of backlog; on top, the cursor's partly read segment, what is published during
+        // the walk that finds the member over the limit, and two for the others' tail while the
+        // cut-off member keeps its backlog through the close grace period (Lingerer): 70 with the
+        // defaults. Above 64 MiB the fill stops at the cap, and a member that far behind allocates.
+        // GC.AllocateUninitializedArray leaves the blocks untouched until written: RSS at start
+        // measured 0.8 MB higher (docs/PERFORMANCE.md "Memory").
         int longestLine = FastChat.Protocol.ServerLineWriter.MaxLineBytes(maxLineLength);
         long backlogPerSegment = Math.Max(1, segmentSize - longestLine + 1);
         long spanned = Math.Max(0, maxPendingBytes / backlogPerSegment + (maxPendingBytes % backlogPerSegment == 0 ? 0 : 1));
