@@ -39,12 +39,12 @@ internal sealed class CountingObjectPool<T> : ObjectPool<T>
     public long Created => Interlocked.Read(ref _created);
 
     /// <summary>
-    /// Rents and returns <paramref name="count"/> objects at once, so a fresh pool makes them now and
-    /// keeps them idle (at most the cap); on a pool that already holds idle objects it makes fewer.
+    /// Rents and returns as many objects as the pool keeps, so a fresh pool makes them all now and
+    /// holds them idle; on a pool that already holds idle objects it makes fewer.
     /// </summary>
-    public void Fill(int count)
+    public void Fill()
     {
-        var made = new T[Math.Min(count, _maximumRetained)];
+        var made = new T[_maximumRetained];
         for (int i = 0; i < made.Length; i++)
         {
             made[i] = Get();

@@ -117,7 +117,7 @@ internal sealed class ServerPools
         SegmentsAtStart = (int)Math.Min(cap, spanned + 4);
         Segments = new CountingObjectPool<LogSegment>("log-segments", () => new LogSegment(segmentSize),
             static s => s.Reset(), maximumRetained: SegmentsAtStart);
-        Segments.Fill(SegmentsAtStart);
+        Segments.Fill();
         ReceiveArgs = new CountingObjectPool<ReceiveArgs>("receive-args", static () => new ReceiveArgs(),
             static a => a.Clear(), retained);
         SendArgs = new CountingObjectPool<SendArgs>("send-args", static () => new SendArgs(),
