@@ -57,6 +57,55 @@ public class MemberOutputTests
         ReleaseAll(output, segment, segments);
     }
 
+    [Fact]
+    public void A_cut_off_gives_back_the_backlog_at_once_but_not_the_segment_a_send_reads()
+    {
+        // Issue 6: the cut-off member used to hold its whole backlog (up to --max-pending-bytes)
+        // through the close grace period, so the others' new lines needed fresh segments then.
+        var segments = new CountingObjectPool<LogSegment>("segments", () => new LogSegment(4096), static s => s.Reset(), 8);
+        CountingObjectPool<byte[]> blocks = PinnedBlocks.CreatePool("blocks", PinnedBlocks.PageSize, 4);
+        var log = new BroadcastLog(segments);
+        var output = new MemberOutput(segments, blocks);
+        output.Attach(log.TailSegment, 0);
+        byte[] line = Line('m', 1000);
+
+        Publish(log, line, members: 1);
+        Assert.True(output.TryGetNext(out ReadOnlyMemory<byte> inFlight, out bool isPrivate));
+        Assert.False(isPrivate);
+        for (int i = 0; i < 12; i++)
+        {
+            Publish(log, line, members: 1); // four lines fit a segment: the backlog now spans four
+        }
+
+        Assert.Equal(4, segments.Outstanding);
+        byte[] bye = "BYE slow-consumer\r\n"u8.ToArray();
+        output.CutOff(log.TailSegment, bye);
+        Assert.Equal(2, segments.Outstanding); // the cursor's segment and the writer's tail
+
+        for (int i = 0; i < 12; i++)
+        {
+            Publish(log, line, members: 0); // the chat goes on, without it, in the segments given back
+        }
+
+        Assert.Equal(2, segments.Outstanding);
+        Assert.Equal(line, inFlight.ToArray()); // the send's bytes were not reused under it
+        output.Advance(isPrivate: false, inFlight.Length);
+        Assert.Equal(bye, Drain(output, sendAtMost: int.MaxValue));
+        Assert.True(output.IsFinished);
+
+        output.Release();
+        log.Dispose();
+        Assert.Equal(0, segments.Outstanding);
+        Assert.Equal(0, blocks.Outstanding);
+    }
+
+    private static void Publish(BroadcastLog log, byte[] line, int members)
+    {
+        line.CopyTo(log.GetSpan(line.Length, members));
+        log.Advance(line.Length);
+        log.Publish();
+    }
+
     // A member's output attached at position 0 of a one-segment log, with small pools to count.
     private static (CountingObjectPool<LogSegment> Segments, CountingObjectPool<byte[]> Blocks, MemberOutput Output, LogSegment Segment) Attached()
     {

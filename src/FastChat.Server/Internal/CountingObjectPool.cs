@@ -13,21 +13,31 @@ namespace FastChat.Server.Internal;
 internal sealed class CountingObjectPool<T> : ObjectPool<T>
     where T : class
 {
-    private readonly DefaultObjectPool<T> _inner;
+    private readonly ObjectPool<T> _inner;
     private readonly int _maximumRetained;
     private long _rented;
     private long _returned;
     private long _created;
 
-    public CountingObjectPool(string name, Func<T> create, Action<T>? reset, int maximumRetained)
+    /// <param name="lastInFirstOut">
+    /// Hand out the most recently returned object first. <see cref="DefaultObjectPool{T}"/> is
+    /// first-in-first-out past its one fast slot, so a pool of large blocks filled at start cycles
+    /// through all of them and brings every page into RSS; last-in-first-out keeps reusing the
+    /// few blocks already written (and cache-warm) and leaves the rest untouched until a backlog
+    /// needs them. It takes a lock per call, so use it for rarely rented objects.
+    /// </param>
+    public CountingObjectPool(string name, Func<T> create, Action<T>? reset, int maximumRetained, bool lastInFirstOut = false)
     {
         Name = name;
         _maximumRetained = maximumRetained;
-        _inner = new DefaultObjectPool<T>(new Policy(() =>
+        var policy = new Policy(() =>
         {
             Interlocked.Increment(ref _created);
             return create();
-        }, reset), maximumRetained);
+        }, reset);
+        _inner = lastInFirstOut
+            ? new StackPool(policy, maximumRetained)
+            : new DefaultObjectPool<T>(policy, maximumRetained);
     }
 
     public string Name { get; }
@@ -66,6 +76,44 @@ internal sealed class CountingObjectPool<T> : ObjectPool<T>
     {
         Interlocked.Increment(ref _returned);
         _inner.Return(obj);
+    }
+
+    private sealed class StackPool(IPooledObjectPolicy<T> policy, int maximumRetained) : ObjectPool<T>
+    {
+        private readonly Lock _lock = new();
+        private readonly T[] _items = new T[maximumRetained];
+        private int _count;
+
+        public override T Get()
+        {
+            lock (_lock)
+            {
+                if (_count > 0)
+                {
+                    T item = _items[--_count];
+                    _items[_count] = null!;
+                    return item;
+                }
+            }
+
+            return policy.Create();
+        }
+
+        public override void Return(T obj)
+        {
+            if (!policy.Return(obj))
+            {
+                return;
+            }
+
+            lock (_lock)
+            {
+                if (_count < _items.Length)
+                {
+                    _items[_count++] = obj;
+                }
+            }
+        }
     }
 
     private sealed class Policy(Func<T> create, Action<T>? reset) : IPooledObjectPolicy<T>

@@ -86,8 +86,30 @@ internal sealed class MemberOutput
         lock (_lock)
         {
             long end = Volatile.Read(ref _position);
-            _endSegment = endSegment;
             Volatile.Write(ref _end, end);
+
+            // The stream now ends at the cursor, so nothing past the cursor's segment is read
+            // again: give those segments back now, not after the close grace period. Held for that
+            // second, the whole backlog (up to --max-pending-bytes) stayed live while the others'
+            // new lines needed fresh segments, which pushed RSS past the bound (issue 6). The
+            // cursor's own segment stays: a send in flight may point into it.
+            LogSegment? segment = _segment;
+            if (segment is null)
+            {
+                _endSegment = endSegment;
+            }
+            else
+            {
+                LogSegment? next = segment == endSegment ? null : segment.Next;
+                while (next is not null)
+                {
+                    LogSegment? after = next == endSegment ? null : next.Next;
+                    next.Release(_segmentPool);
+                    next = after;
+                }
+
+                _endSegment = segment;
+            }
 
             // Keep only a private chunk that is already on the wire (handed to a send, or partly
             // sent): its line must end, and its block may be in the kernel's hands right now.
@@ -154,10 +176,13 @@ internal sealed class MemberOutput
     /// </summary>
     public bool TryGetNext(out ReadOnlyMemory<byte> data, out bool isPrivate)
     {
-        long position = _position;
-        long limit;
+        // One lock over the whole look-up, segment walk included: CutOff gives back the segments
+        // past the cursor, so the cursor must not move on at the same time. Uncontended, it costs
+        // no more than the private-queue check already did.
         lock (_lock)
         {
+            long position = _position;
+            long limit = _end;
             if (_count > 0)
             {
                 ref PrivateChunk chunk = ref _chunks[_head];
@@ -171,44 +196,40 @@ internal sealed class MemberOutput
 
                 limit = Math.Min(chunk.Position, _end);
             }
-            else
+
+            isPrivate = false;
+            LogSegment? segment = _segment;
+            while (segment is not null && position < limit)
             {
-                limit = _end;
+                int length = segment.Length;
+                if (length > _offset)
+                {
+                    long available = Math.Min(length - _offset, limit - position);
+                    data = segment.Buffer.AsMemory(_offset, (int)available);
+                    return true;
+                }
+
+                LogSegment? next = segment.Next;
+                if (next is null)
+                {
+                    break; // nothing published past what we already took
+                }
+
+                if (segment.Length > _offset)
+                {
+                    continue; // the final length grew before Next was linked: read it first
+                }
+
+                // This segment is done for us: move on and drop our reference.
+                _segment = next;
+                _offset = 0;
+                segment.Release(_segmentPool);
+                segment = next;
             }
+
+            data = default;
+            return false;
         }
-
-        isPrivate = false;
-        LogSegment? segment = _segment;
-        while (segment is not null && position < limit)
-        {
-            int length = segment.Length;
-            if (length > _offset)
-            {
-                long available = Math.Min(length - _offset, limit - position);
-                data = segment.Buffer.AsMemory(_offset, (int)available);
-                return true;
-            }
-
-            LogSegment? next = segment.Next;
-            if (next is null)
-            {
-                break; // nothing published past what we already took
-            }
-
-            if (segment.Length > _offset)
-            {
-                continue; // the final length grew before Next was linked: read it first
-            }
-
-            // This segment is done for us: move on and drop our reference.
-            _segment = next;
-            _offset = 0;
-            segment.Release(_segmentPool);
-            segment = next;
-        }
-
-        data = default;
-        return false;
     }
 
     /// <summary>Records that the socket took <paramref name="bytes"/> of what <see cref="TryGetNext"/> gave.</summary>

@@ -105,18 +105,20 @@ internal sealed class ServerPools
         // during this fill (a diagnostic build counted it there).
         // How many: lines never straddle segments, so each holds at least segment - longest line
         // + 1 bytes of backlog; on top, the cursor's partly read segment, what is published during
-        // the walk that finds the member over the limit, and two for the others' tail while the
-        // cut-off member keeps its backlog through the close grace period (Lingerer): 70 with the
-        // defaults. Above 64 MiB the fill stops at the cap, and a member that far behind allocates.
-        // GC.AllocateUninitializedArray leaves the blocks untouched until written: RSS at start
-        // measured 0.8 MB higher (docs/PERFORMANCE.md "Memory").
+        // the walk that finds the member over the limit, and two for healthy readers still a
+        // little behind the tail when the cut-off gives the backlog back: 70 with the defaults.
+        // Above 64 MiB the fill stops at the cap, and a member that far behind allocates.
+        // GC.AllocateUninitializedArray leaves the blocks unwritten, and the pool is last-in-first-
+        // out, so a segment joins RSS only when a backlog first reaches it (the GC's header still
+        // writes each one's first page): RSS at start measured 0.8 MB higher (docs/PERFORMANCE.md
+        // "Memory").
         int longestLine = FastChat.Protocol.ServerLineWriter.MaxLineBytes(maxLineLength);
         long backlogPerSegment = Math.Max(1, segmentSize - longestLine + 1);
         long spanned = Math.Max(0, maxPendingBytes / backlogPerSegment + (maxPendingBytes % backlogPerSegment == 0 ? 0 : 1));
         int cap = Math.Max(4, MaxPrefilledBytes / segmentSize);
         SegmentsAtStart = (int)Math.Min(cap, spanned + 4);
         Segments = new CountingObjectPool<LogSegment>("log-segments", () => new LogSegment(segmentSize),
-            static s => s.Reset(), maximumRetained: SegmentsAtStart);
+            static s => s.Reset(), maximumRetained: SegmentsAtStart, lastInFirstOut: true);
         Segments.Fill();
         ReceiveArgs = new CountingObjectPool<ReceiveArgs>("receive-args", static () => new ReceiveArgs(),
             static a => a.Clear(), retained);
