@@ -46,6 +46,12 @@ for variant in default gen0-1MiB; do
 done
 
 log "2. one member stops reading after a 3 s warm-up (default --max-pending-bytes 4194304); twice on one server"
+log "  control, a fresh server and the same load with no member stalled (what a young server grows by anyway):"
+start_fastchat
+dotnet "$LT_DLL" slow-consumer --port "$SPORT" --server-pid "$SPID" --clients 50 --stalled 0 --senders 2 --rate 20000 \
+  --size 256 --warmup 3 --duration 10 --json --quiet >"$OUT/stalled-0.json" 2>"$OUT/stalled-0.err" || log "  exit $?"
+jget "$OUT/stalled-0.json" lost_total server_rss_max_mb server_rss_growth_after_warmup_mb server_anon_growth_after_warmup_mb
+stop_server
 start_fastchat
 for round in 1 2; do
   dotnet "$LT_DLL" slow-consumer --port "$SPORT" --server-pid "$SPID" --clients 50 --stalled 1 --senders 2 --rate 20000 \

@@ -9,7 +9,7 @@ internal static class Summary
     [
         "deliveries/s", "messages/s", "MB/s", "expected_deliveries/s", "p50", "p90", "p99", "p99.9", "p99.99", "max",
         "service_p99", "lag_p99", "spread_width_p99", "lost", "lost_total", "dup", "reordered", "same_order", "order",
-        "receivers_dropped", "stalled_members", "stalled_cut_off", "stalled_not_cut", "laggard_read_Bps_max", "laggard_last_msg_s_max", "laggard_holes", "laggard_lost_not_cut", "server_rss_growth_mb", "server_rss_growth_after_stall_mb", "server_anon_growth_after_stall_mb", "soak_rss_drift_mb", "refused_full", "connections_failed", "connect_s", "tool_cpu_pct", "server_cpu_pct", "server_rss_max_mb",
+        "receivers_dropped", "stalled_members", "stalled_cut_off", "stalled_not_cut", "laggard_read_Bps_max", "laggard_last_msg_s_max", "laggard_holes", "laggard_lost_not_cut", "server_rss_growth_mb", "server_rss_growth_after_stall_mb", "server_anon_growth_after_stall_mb", "server_rss_growth_after_warmup_mb", "server_anon_growth_after_warmup_mb", "soak_rss_drift_mb", "refused_full", "connections_failed", "connect_s", "tool_cpu_pct", "server_cpu_pct", "server_rss_max_mb",
     ];
 
     public static void Print(RunReport r)

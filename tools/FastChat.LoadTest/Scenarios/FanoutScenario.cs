@@ -382,11 +382,14 @@ internal static class FanoutScenario
             report.Set("server_rss_end_mb", rssEnd / 1024.0);
             report.Set("server_rss_max_mb", monitor.ServerRssMaxKb / 1024.0);
             report.Set("server_rss_growth_mb", (Math.Max(monitor.ServerRssMaxKb, rssEnd) - rssConnected) / 1024.0);
-            if (stalled.Count > 0 && rssAtStall > 0)
+            if (rssAtStall > 0)
             {
-                report.Set("server_rss_growth_after_stall_mb", (Math.Max(monitor.ServerRssMaxKb, rssEnd) - rssAtStall) / 1024.0);
+                // With no laggard the same figures are the control: what the server grows by in that
+                // window anyway (a young process still compiles code and starts runtime services).
+                string when = stalled.Count > 0 ? "stall" : "warmup";
+                report.Set($"server_rss_growth_after_{when}_mb", (Math.Max(monitor.ServerRssMaxKb, rssEnd) - rssAtStall) / 1024.0);
                 // The data part alone: the first cut-off in a process also maps code pages it never ran.
-                report.Set("server_anon_growth_after_stall_mb", (Math.Max(monitor.ServerRssAnonMaxKb, anonEnd) - anonAtStall) / 1024.0);
+                report.Set($"server_anon_growth_after_{when}_mb", (Math.Max(monitor.ServerRssAnonMaxKb, anonEnd) - anonAtStall) / 1024.0);
             }
             if (ready > 0)
             {
