@@ -9,11 +9,11 @@ namespace FastChat.LoadTest.Internal;
 /// consistency guarantees (issue 2, "Ordering and consistency"): WELCOME first, then USERS naming
 /// itself; replaying JOIN/LEAVE on top of USERS never names someone twice (JOIN of a present id)
 /// or someone unknown (LEAVE of an absent id). Messages carrying a load-test payload are checked
-/// for per-sender order and their latency recorded. Not a hot path: ids are strings.
+/// for per-sender order and their latency recorded. Ids are held in an <see cref="IdSet"/>.
 /// </summary>
 internal sealed class MemberView : LineSink
 {
-    private readonly HashSet<string> _members = new(StringComparer.Ordinal);
+    private readonly IdSet _members = new();
     private readonly Dictionary<int, long> _lastSeq = [];
     private readonly Action<long>? _latencyTicks;
     private readonly long _epoch;
@@ -32,9 +32,7 @@ internal sealed class MemberView : LineSink
 
     public long WelcomeTicks { get; private set; }
 
-    public int MemberCount => _members.Count;
-
-    public IReadOnlyCollection<string> Members => _members;
+    public IdSet Members => _members;
 
     public long Joins { get; private set; }
 
@@ -80,7 +78,7 @@ internal sealed class MemberView : LineSink
                 {
                     foreach (ReadOnlySpan<byte> id in l.Ids)
                     {
-                        if (!_members.Add(Encoding.ASCII.GetString(id)))
+                        if (!_members.Add(id))
                         {
                             Error("USERS names an id twice");
                         }
@@ -99,7 +97,7 @@ internal sealed class MemberView : LineSink
             // JOIN <id>
             case ServerLineKind.Join:
                 Joins++;
-                if (!_members.Add(Encoding.ASCII.GetString(l.Argument)))
+                if (!_members.Add(l.Argument))
                 {
                     Error($"JOIN {Encoding.ASCII.GetString(l.Argument)} of a member already present");
                 }
@@ -109,7 +107,7 @@ internal sealed class MemberView : LineSink
             // LEAVE <id>
             case ServerLineKind.Leave:
                 Leaves++;
-                if (!_members.Remove(Encoding.ASCII.GetString(l.Argument)))
+                if (!_members.Remove(l.Argument))
                 {
                     Error($"LEAVE {Encoding.ASCII.GetString(l.Argument)} of an unknown member");
                 }
@@ -119,7 +117,7 @@ internal sealed class MemberView : LineSink
             // MSG <id> <text>
             case ServerLineKind.Message:
                 Messages++;
-                if (!_members.Contains(Encoding.ASCII.GetString(l.Argument)))
+                if (!_members.Contains(l.Argument))
                 {
                     Error($"MSG from {Encoding.ASCII.GetString(l.Argument)}, who is not a member");
                 }

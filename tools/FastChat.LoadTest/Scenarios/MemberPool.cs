@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text;
 using FastChat.LoadTest.Internal;
 using HdrHistogram;
 
@@ -132,8 +133,13 @@ internal sealed class MemberPool : IDisposable
             live = Live.Where(m => !m.Connection.IsClosed).ToList();
         }
 
-        var ids = live.Select(m => m.Id!).ToHashSet(StringComparer.Ordinal);
-        return live.Count(m => m.MemberCount != ids.Count || !ids.SetEquals(m.Members));
+        var ids = new IdSet();
+        foreach (MemberView m in live)
+        {
+            ids.Add(Encoding.ASCII.GetBytes(m.Id!));
+        }
+
+        return live.Count(m => !ids.SetEquals(m.Members));
     }
 
     public void Report(RunReport r)
