@@ -21,10 +21,12 @@ internal sealed class CountingObjectPool<T> : ObjectPool<T>
 
     /// <param name="lastInFirstOut">
     /// Hand out the most recently returned object first. <see cref="DefaultObjectPool{T}"/> is
-    /// first-in-first-out past its one fast slot, so a pool of large blocks filled at start cycles
-    /// through all of them and brings every page into RSS; last-in-first-out keeps reusing the
-    /// few blocks already written (and cache-warm) and leaves the rest untouched until a backlog
-    /// needs them. It takes a lock per call, so use it for rarely rented objects.
+    /// first-in-first-out past its one fast slot: whenever more than one object is idle it hands
+    /// out the oldest, so a pool of large blocks filled at start works its way through all of them
+    /// and brings their pages into RSS (issue 6: the chat during a cut-off member's grace period
+    /// did). Last-in-first-out keeps reusing the few blocks already written (and cache-warm) and
+    /// leaves the rest untouched until a backlog needs them. It takes a lock per call (37 ns per
+    /// rent and return uncontended, docs/BENCHMARKS.md), so use it for rarely rented objects.
     /// </param>
     public CountingObjectPool(string name, Func<T> create, Action<T>? reset, int maximumRetained, bool lastInFirstOut = false)
     {
