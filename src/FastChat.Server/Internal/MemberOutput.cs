@@ -93,23 +93,12 @@ internal sealed class MemberOutput
             // second, the whole backlog (up to --max-pending-bytes) stayed live while the others'
             // new lines needed fresh segments, which pushed RSS past the bound (issue 6). The
             // cursor's own segment stays: a send in flight may point into it.
-            LogSegment? segment = _segment;
-            if (segment is null)
+            if (_segment is not null && _segment != endSegment)
             {
-                _endSegment = endSegment;
+                ReleaseThrough(_segment.Next, endSegment);
             }
-            else
-            {
-                LogSegment? next = segment == endSegment ? null : segment.Next;
-                while (next is not null)
-                {
-                    LogSegment? after = next == endSegment ? null : next.Next;
-                    next.Release(_segmentPool);
-                    next = after;
-                }
 
-                _endSegment = segment;
-            }
+            _endSegment = _segment;
 
             // Keep only a private chunk that is already on the wire (handed to a send, or partly
             // sent): its line must end, and its block may be in the kernel's hands right now.
@@ -285,15 +274,8 @@ internal sealed class MemberOutput
     {
         lock (_lock)
         {
-            LogSegment? segment = _segment;
+            ReleaseThrough(_segment, _endSegment);
             _segment = null;
-            while (segment is not null)
-            {
-                LogSegment? next = segment == _endSegment ? null : segment.Next;
-                segment.Release(_segmentPool);
-                segment = next;
-            }
-
             _endSegment = null;
             while (_count > 0)
             {
@@ -304,6 +286,19 @@ internal sealed class MemberOutput
             }
 
             Volatile.Write(ref _privatePending, 0);
+        }
+    }
+
+    // Drops this member's reference on every segment from first through last, following Next
+    // (through the end of the chain when last is null).
+    private void ReleaseThrough(LogSegment? first, LogSegment? last)
+    {
+        LogSegment? segment = first;
+        while (segment is not null)
+        {
+            LogSegment? next = segment == last ? null : segment.Next;
+            segment.Release(_segmentPool);
+            segment = next;
         }
     }
 
