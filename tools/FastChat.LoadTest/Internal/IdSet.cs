@@ -92,15 +92,16 @@ internal sealed class IdSet
             return false;
         }
 
-        ulong[] longer = _bits.Length >= other._bits.Length ? _bits : other._bits;
-        ulong[] shorter = ReferenceEquals(longer, _bits) ? other._bits : _bits;
-        if (!longer.AsSpan(0, shorter.Length).SequenceEqual(shorter) || longer.AsSpan(shorter.Length).ContainsAnyExcept(0UL))
+        // Equal counts and equal string parts leave the numbers equal in count too, so when the
+        // shorter bitset matches the longer one's start, the rest of the longer one is all zero.
+        int others = _others?.Count ?? 0;
+        if (others != (other._others?.Count ?? 0) || (others > 0 && !_others!.SetEquals(other._others!)))
         {
             return false;
         }
 
-        int others = _others?.Count ?? 0;
-        return others == (other._others?.Count ?? 0) && (others == 0 || _others!.SetEquals(other._others!));
+        int common = Math.Min(_bits.Length, other._bits.Length);
+        return _bits.AsSpan(0, common).SequenceEqual(other._bits.AsSpan(0, common));
     }
 
     /// <summary>The ids, numbers first in increasing order (for reports and tests).</summary>
