@@ -67,17 +67,7 @@ public class DisconnectTests
         }, ct);
 
         // The healthy members keep full delivery, in order, and hear the slow one leave.
-        var got = new List<string>();
-        int messages = 0;
-        while (messages < count)
-        {
-            string line = await healthy.ReadLineAsync();
-            got.Add(line);
-            if (line.StartsWith("MSG", StringComparison.Ordinal) && ++messages % batch == 0)
-            {
-                healthyRead.Release();
-            }
-        }
+        List<string> got = await healthy.ReadMessagesAsync(count, batch, healthyRead);
 
         await send;
         Assert.Equal(Enumerable.Range(0, count).Select(k => $"MSG 2 {k} {payload}"),

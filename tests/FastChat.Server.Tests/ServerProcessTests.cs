@@ -101,18 +101,7 @@ public partial class ServerProcessTests
 
         Task<List<string>>[] reads = [.. readers.Select((reader, r) => Task.Run(async () =>
         {
-            var lines = new List<string>();
-            int messages = 0;
-            while (messages < count)
-            {
-                string line = await reader.ReadLineAsync();
-                lines.Add(line);
-                if (line.StartsWith("MSG", StringComparison.Ordinal) && ++messages % batch == 0)
-                {
-                    progress[r].Release();
-                }
-            }
-
+            List<string> lines = await reader.ReadMessagesAsync(count, batch, progress[r]);
             lines.AddRange(await reader.SyncAsync());
             return lines;
         }, ct))];

@@ -141,6 +141,28 @@ internal sealed class TestClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reads until <paramref name="messages"/> MSG lines have arrived, releasing
+    /// <paramref name="progress"/> after every <paramref name="batch"/> of them (a sender paces
+    /// itself on it); returns every line read.
+    /// </summary>
+    public async Task<List<string>> ReadMessagesAsync(int messages, int batch, SemaphoreSlim progress)
+    {
+        var lines = new List<string>();
+        int seen = 0;
+        while (seen < messages)
+        {
+            string line = await ReadLineAsync();
+            lines.Add(line);
+            if (line.StartsWith("MSG", StringComparison.Ordinal) && ++seen % batch == 0)
+            {
+                progress.Release();
+            }
+        }
+
+        return lines;
+    }
+
     /// <summary>Reads all lines up to EOF.</summary>
     public async Task<List<string>> ReadToEndAsync(TimeSpan? timeout = null)
     {
