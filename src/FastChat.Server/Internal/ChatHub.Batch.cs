@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FastChat.Protocol;
 
 namespace FastChat.Server.Internal;
@@ -16,8 +17,16 @@ internal sealed partial class ChatHub
     /// </summary>
     public void WakeAll() => _flusher.Request();
 
-    /// <summary>The flusher's walk, in member order (see <see cref="Flusher"/>).</summary>
+    /// <summary>The flusher's walk, timed for <c>fastchat.flush.walk.duration</c>.</summary>
     private void WalkMembers()
+    {
+        long start = Stopwatch.GetTimestamp();
+        WalkMembersOnce();
+        _counters.Walked(Stopwatch.GetElapsedTime(start));
+    }
+
+    /// <summary>One walk, in member order (see <see cref="Flusher"/>).</summary>
+    private void WalkMembersOnce()
     {
         while (true)
         {

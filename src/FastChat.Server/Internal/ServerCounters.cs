@@ -49,10 +49,19 @@ internal sealed class ServerCounters : IDisposable
     private long _bytesOut;
     private long _slowConsumers;
     private long _linesTooLong;
+    private readonly Histogram<double> _walkDuration;
 
     public ServerCounters(IMeterFactory? meterFactory = null)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+
+        // A line published just after the flusher passed a member waits for the next walk to reach
+        // it, so the walk's length is the floor under broadcast latency at many members (issue 6,
+        // config (d): p99 is about one walk plus the client's own delay, docs/PERFORMANCE.md).
+        // One measurement per walk, not per member or message: 37 walks/s at 5000 members, ~1 300/s
+        // at 100 members in config (a) (sends/s over members, perf/extras.sh step 4).
+        _walkDuration = _meter.CreateHistogram<double>("fastchat.flush.walk.duration", "s",
+            "Time one flusher walk over the members takes: what a broadcast line may wait before its send to a member starts.");
         _meter.CreateObservableUpDownCounter("fastchat.connections.active", () => Active, "{connection}",
             "Members currently connected.");
         _meter.CreateObservableCounter("fastchat.connections.accepted", () => Interlocked.Read(ref _accepted), "{connection}",
@@ -112,6 +121,11 @@ internal sealed class ServerCounters : IDisposable
     public void SlowConsumerCut() => Interlocked.Increment(ref _slowConsumers);
 
     public void LineTooLong() => Interlocked.Increment(ref _linesTooLong);
+
+    /// <summary>The meter the instruments are on (tests listen to this instance, not to the name).</summary>
+    public Meter Meter => _meter;
+
+    public void Walked(TimeSpan duration) => _walkDuration.Record(duration.TotalSeconds);
 
     public void Dispose() => _meter.Dispose();
 }
