@@ -125,6 +125,9 @@ internal sealed class ServerCounters : IDisposable
     /// <summary>The meter the instruments are on (tests listen to this instance, not to the name).</summary>
     public Meter Meter => _meter;
 
+    /// <summary>Whether anyone listens to the walk histogram (the flusher skips its clock reads if not).</summary>
+    public bool WalkDurationEnabled => _walkDuration.Enabled;
+
     public void Walked(TimeSpan duration) => _walkDuration.Record(duration.TotalSeconds);
 
     public void Dispose() => _meter.Dispose();
