@@ -53,13 +53,13 @@ dotnet "$LT_DLL" slow-consumer --port "$SPORT" --server-pid "$SPID" --clients 50
 jget "$OUT/stalled-0.json" lost_total server_rss_max_mb server_rss_growth_after_warmup_mb server_anon_growth_after_warmup_mb
 # The same server again, now one that has served a load run and seen 50 members leave: what the
 # stalled member itself costs, without the first-time costs of a young process (JIT of the leave
-# path, libm's first page-ins) that the fresh-server rounds below also carry.
+# path, libm's first page-ins) that the fresh server's first round below also carries.
 log "  warm: the control's server, one member stalled:"
 dotnet "$LT_DLL" slow-consumer --port "$SPORT" --server-pid "$SPID" --clients 50 --stalled 1 --senders 2 --rate 20000 \
   --size 256 --warmup 3 --duration 10 --json --quiet >"$OUT/stalled-warm.json" 2>"$OUT/stalled-warm.err" || log "  exit $?"
 jget "$OUT/stalled-warm.json" stalled_cut_off lost_total server_rss_max_mb server_rss_growth_after_stall_mb server_anon_growth_after_stall_mb
 stop_server
-log "  fresh: a new server whose first departure ever is the cut-off, twice:"
+log "  fresh: a new server whose first departure ever is the cut-off (round 1), then a second cut-off on it (round 2):"
 start_fastchat
 for round in 1 2; do
   dotnet "$LT_DLL" slow-consumer --port "$SPORT" --server-pid "$SPID" --clients 50 --stalled 1 --senders 2 --rate 20000 \

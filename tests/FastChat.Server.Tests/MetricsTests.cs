@@ -10,7 +10,7 @@ namespace FastChat.Server.Tests;
 public class MetricsTests
 {
     [Fact]
-    public async Task A_broadcast_shows_in_the_message_counters_and_every_walk_in_the_walk_histogram()
+    public async Task A_broadcast_shows_in_the_message_counters_and_its_walk_in_the_walk_histogram()
     {
         await using var server = ServerFixture.Start();
         Meter ours = server.Context.Counters.Meter;

@@ -36,7 +36,10 @@ internal sealed partial class ChatHub
         _counters.Walked(Stopwatch.GetElapsedTime(start));
     }
 
-    /// <summary>One walk, in member order (see <see cref="Flusher"/>).</summary>
+    /// <summary>
+    /// One walk, in member order (see <see cref="Flusher"/>); members it cut off are removed and the
+    /// walk goes round again, so a walk with a cut-off is timed as one, passes included.
+    /// </summary>
     private void WalkMembersOnce()
     {
         while (true)
