@@ -32,8 +32,9 @@ start_fastchat() {   # environment given on the call (VAR=x start_fastchat) reac
 }
 stop_server() { [[ -n "$SPID" ]] && { kill "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; SPID=""; }; }
 trap stop_server EXIT INT TERM
+# A tool run that failed leaves no (or no valid) JSON: say so and go on to the next step.
 jget() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));m=d.get('metrics',d)
-for k in sys.argv[2:]: print(k, '=', m.get(k))" "$@"; }
+for k in sys.argv[2:]: print(k, '=', m.get(k))" "$@" 2>/dev/null || log "  no report in $1 (see ${1%.json}.err)"; }
 
 log "1. idle members: RSS over $MEMBERS connections (server defaults, then DOTNET_GCgen0size=0x100000)"
 for variant in default gen0-1MiB; do
