@@ -47,26 +47,31 @@ for variant in default gen0-1MiB; do
 done
 
 log "2. one member stops reading after a 3 s warm-up (default --max-pending-bytes 4194304)"
+# One slow-consumer run on the running server: $1 members stalled, $2 the report's name.
+slow_consumer() {
+  dotnet "$LT_DLL" slow-consumer --port "$SPORT" --server-pid "$SPID" --clients 50 --stalled "$1" --senders 2 --rate 20000 \
+    --size 256 --warmup 3 --duration 10 --json --quiet >"$OUT/$2.json" 2>"$OUT/$2.err" || log "  exit $?"
+}
+stall_keys="stalled_cut_off lost_total server_rss_max_mb server_rss_growth_after_stall_mb server_anon_growth_after_stall_mb"
 log "  control, a fresh server and the same load with no member stalled (what a young server grows by anyway):"
 start_fastchat
-dotnet "$LT_DLL" slow-consumer --port "$SPORT" --server-pid "$SPID" --clients 50 --stalled 0 --senders 2 --rate 20000 \
-  --size 256 --warmup 3 --duration 10 --json --quiet >"$OUT/stalled-0.json" 2>"$OUT/stalled-0.err" || log "  exit $?"
+slow_consumer 0 stalled-0
 jget "$OUT/stalled-0.json" lost_total server_rss_max_mb server_rss_growth_after_warmup_mb server_anon_growth_after_warmup_mb
 # The same server again, now one that has served a load run and seen 50 members leave: what the
 # stalled member itself costs, without the first-time costs of a young process (JIT of the leave
 # path, libm's first page-ins) that the fresh server's first round below also carries.
 log "  warm: the control's server, one member stalled:"
-dotnet "$LT_DLL" slow-consumer --port "$SPORT" --server-pid "$SPID" --clients 50 --stalled 1 --senders 2 --rate 20000 \
-  --size 256 --warmup 3 --duration 10 --json --quiet >"$OUT/stalled-warm.json" 2>"$OUT/stalled-warm.err" || log "  exit $?"
-jget "$OUT/stalled-warm.json" stalled_cut_off lost_total server_rss_max_mb server_rss_growth_after_stall_mb server_anon_growth_after_stall_mb
+slow_consumer 1 stalled-warm
+# shellcheck disable=SC2086
+jget "$OUT/stalled-warm.json" $stall_keys
 stop_server
 log "  fresh: a new server whose first departure ever is the cut-off (round 1), then a second cut-off on it (round 2):"
 start_fastchat
 for round in 1 2; do
-  dotnet "$LT_DLL" slow-consumer --port "$SPORT" --server-pid "$SPID" --clients 50 --stalled 1 --senders 2 --rate 20000 \
-    --size 256 --warmup 3 --duration 10 --json --quiet >"$OUT/stalled-$round.json" 2>"$OUT/stalled-$round.err" || log "  exit $?"
+  slow_consumer 1 "stalled-$round"
   log "  round $round:"
-  jget "$OUT/stalled-$round.json" stalled_cut_off lost_total server_rss_max_mb server_rss_growth_after_stall_mb server_anon_growth_after_stall_mb
+  # shellcheck disable=SC2086
+  jget "$OUT/stalled-$round.json" $stall_keys
 done
 stop_server
 
