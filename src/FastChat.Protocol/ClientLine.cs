@@ -20,6 +20,9 @@ public enum ClientLineKind : byte
 
     /// <summary>Any other <c>/&lt;name&gt; ...</c>; the argument is the name (may be empty).</summary>
     UnknownCommand,
+
+    /// <summary><c>/pong [&lt;token&gt;]</c>: the answer to a server PING; nothing is sent back.</summary>
+    Pong,
 }
 
 /// <summary>Classifies one client line. Pure and allocation-free.</summary>
@@ -76,6 +79,13 @@ public static class ClientLine
         {
             argument = args.TrimEnd((byte)' ');
             return ClientLineKind.Ping;
+        }
+
+        // /pong [<token>]: any line answers a PING; this one is the documented answer and does nothing else.
+        if (name.SequenceEqual(ProtocolTokens.PongCommand))
+        {
+            argument = args.TrimEnd((byte)' ');
+            return ClientLineKind.Pong;
         }
 
         argument = name;

@@ -30,6 +30,9 @@ public static class ProtocolTokens
     /// <summary><c>PONG</c>.</summary>
     public static ReadOnlySpan<byte> Pong => "PONG"u8;
 
+    /// <summary><c>PING</c>: the server asks a silent member for a sign of life.</summary>
+    public static ReadOnlySpan<byte> Ping => "PING"u8;
+
     /// <summary><c>BYE</c>.</summary>
     public static ReadOnlySpan<byte> Bye => "BYE"u8;
 
@@ -41,6 +44,12 @@ public static class ProtocolTokens
 
     /// <summary><c>ping</c>.</summary>
     public static ReadOnlySpan<byte> PingCommand => "ping"u8;
+
+    /// <summary><c>pong</c>: the answer to the server's PING.</summary>
+    public static ReadOnlySpan<byte> PongCommand => "pong"u8;
+
+    /// <summary>The scope of a <c>FULL</c> that counts one address's connections, not all members.</summary>
+    public static ReadOnlySpan<byte> PerAddressScope => "per-address"u8;
 
     /// <summary>ERR codes.</summary>
     public static ReadOnlySpan<byte> LineTooLongCode => "line-too-long"u8;
@@ -56,6 +65,21 @@ public static class ProtocolTokens
 
     /// <summary><c>slow-consumer</c>.</summary>
     public static ReadOnlySpan<byte> SlowConsumerReason => "slow-consumer"u8;
+
+    /// <summary><c>flood</c>: the member stayed over the line rate for too long.</summary>
+    public static ReadOnlySpan<byte> FloodReason => "flood"u8;
+
+    /// <summary><c>ping-timeout</c>: no line came in time after a PING.</summary>
+    public static ReadOnlySpan<byte> PingTimeoutReason => "ping-timeout"u8;
+
+    /// <summary><c>registration-timeout</c>: a member that never sent a line did not answer its PING.</summary>
+    public static ReadOnlySpan<byte> RegistrationTimeoutReason => "registration-timeout"u8;
+
+    /// <summary><c>line-timeout</c>: a started line did not end in time (slowloris).</summary>
+    public static ReadOnlySpan<byte> LineTimeoutReason => "line-timeout"u8;
+
+    /// <summary><c>wrong-protocol</c>: the first bytes were TLS, HTTP, PROXY or SSH, not FastChat.</summary>
+    public static ReadOnlySpan<byte> WrongProtocolReason => "wrong-protocol"u8;
 
     /// <summary>The longest member id a server may send (PROTOCOL.md "WELCOME").</summary>
     public const int MaxIdLength = 32;

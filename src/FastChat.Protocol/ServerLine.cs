@@ -34,6 +34,9 @@ public enum ServerLineKind : byte
 
     /// <summary><c>BYE &lt;reason&gt;</c>.</summary>
     Bye,
+
+    /// <summary><c>PING &lt;token&gt;</c>: answer <c>/pong &lt;token&gt;</c>.</summary>
+    Ping,
 }
 
 /// <summary>
@@ -41,6 +44,9 @@ public enum ServerLineKind : byte
 /// </summary>
 public readonly ref struct ServerLine
 {
+    // scope = 1*( %x61-7A / "-" ): "per-address" today.
+    private static readonly SearchValues<byte> ScopeBytes = SearchValues.Create("abcdefghijklmnopqrstuvwxyz-"u8);
+
     private static readonly SearchValues<byte> IdBytes =
         SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._-"u8);
 
@@ -61,7 +67,8 @@ public readonly ref struct ServerLine
     /// </summary>
     public ReadOnlySpan<byte> Argument { get; }
 
-    /// <summary>The text (MSG) or the detail (ERR, may be empty); empty otherwise.</summary>
+    /// <summary>The text (MSG), the detail (ERR, may be empty) or the scope (FULL, e.g.
+    /// <c>per-address</c>; empty for a server-wide FULL); empty otherwise.</summary>
     public ReadOnlySpan<byte> Rest { get; }
 
     /// <summary>Enumerates the ids of a USERS line.</summary>
@@ -92,12 +99,27 @@ public readonly ref struct ServerLine
             return true;
         }
 
-        // JOIN <id> | LEAVE <id> | WELCOME <id> | FULL <max> | BYE <reason>
+        // FULL <max> [<scope>]
+        if (keyword.SequenceEqual(ProtocolTokens.Full))
+        {
+            int maxEnd = args.IndexOf((byte)' ');
+            ReadOnlySpan<byte> max = maxEnd < 0 ? args : args[..maxEnd];
+            ReadOnlySpan<byte> scope = maxEnd < 0 ? default : args[(maxEnd + 1)..];
+            if (max.IsEmpty || max.ContainsAnyExceptInRange((byte)'0', (byte)'9') ||
+                (maxEnd >= 0 && (scope.IsEmpty || scope.ContainsAnyExcept(ScopeBytes))))
+            {
+                return false;
+            }
+
+            result = new ServerLine(ServerLineKind.Full, max, scope);
+            return true;
+        }
+
+        // JOIN <id> | LEAVE <id> | WELCOME <id> | BYE <reason>
         ServerLineKind single =
             keyword.SequenceEqual(ProtocolTokens.Join) ? ServerLineKind.Join :
             keyword.SequenceEqual(ProtocolTokens.Leave) ? ServerLineKind.Leave :
             keyword.SequenceEqual(ProtocolTokens.Welcome) ? ServerLineKind.Welcome :
-            keyword.SequenceEqual(ProtocolTokens.Full) ? ServerLineKind.Full :
             keyword.SequenceEqual(ProtocolTokens.Bye) ? ServerLineKind.Bye :
             ServerLineKind.Unknown;
         if (single != ServerLineKind.Unknown)
@@ -107,14 +129,8 @@ public readonly ref struct ServerLine
                 return false;
             }
 
-            // <id> for WELCOME/JOIN/LEAVE, 1*DIGIT for FULL; BYE reasons stay open for later versions.
-            bool wellFormed = single switch
-            {
-                ServerLineKind.Full => !args.ContainsAnyExceptInRange((byte)'0', (byte)'9'),
-                ServerLineKind.Bye => true,
-                _ => IsId(args),
-            };
-            if (!wellFormed)
+            // <id> for WELCOME/JOIN/LEAVE; BYE reasons stay open for later versions.
+            if (single != ServerLineKind.Bye && !IsId(args))
             {
                 return false;
             }
@@ -135,10 +151,11 @@ public readonly ref struct ServerLine
             return true;
         }
 
-        // PONG [<token>]
-        if (keyword.SequenceEqual(ProtocolTokens.Pong))
+        // PONG [<token>] | PING [<token>]
+        bool pong = keyword.SequenceEqual(ProtocolTokens.Pong);
+        if (pong || keyword.SequenceEqual(ProtocolTokens.Ping))
         {
-            result = new ServerLine(ServerLineKind.Pong, args, default);
+            result = new ServerLine(pong ? ServerLineKind.Pong : ServerLineKind.Ping, args, default);
             return true;
         }
 

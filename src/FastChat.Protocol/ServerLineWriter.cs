@@ -64,13 +64,34 @@ public static class ServerLineWriter
     public static bool TryWritePong(Span<byte> destination, ReadOnlySpan<byte> token, out int written) =>
         TryWriteKeywordAndArgument(destination, ProtocolTokens.Pong, token, sanitise: true, out written);
 
+    // PING <token>CRLF  -- the token is the server's own (digits), answered by "/pong <token>".
+    /// <summary>Writes <c>PING &lt;token&gt;</c>.</summary>
+    public static bool TryWritePing(Span<byte> destination, long token, out int written)
+    {
+        Span<byte> number = stackalloc byte[20];
+        Utf8Formatter.TryFormat(token, number, out int digits);
+        return TryWriteKeywordAndArgument(destination, ProtocolTokens.Ping, number[..digits], sanitise: false, out written);
+    }
+
     // FULL <max>CRLF
     /// <summary>Writes <c>FULL &lt;max&gt;</c>.</summary>
-    public static bool TryWriteFull(Span<byte> destination, int maxMembers, out int written)
+    public static bool TryWriteFull(Span<byte> destination, int maxMembers, out int written) =>
+        TryWriteFull(destination, maxMembers, default, out written);
+
+    // FULL <max> [<scope>]CRLF  -- "FULL 10 per-address": that address holds 10 connections already.
+    /// <summary>Writes <c>FULL &lt;max&gt; &lt;scope&gt;</c> (just <c>FULL &lt;max&gt;</c> for an empty scope).</summary>
+    public static bool TryWriteFull(Span<byte> destination, int max, ReadOnlySpan<byte> scope, out int written)
     {
-        Span<byte> number = stackalloc byte[11];
-        Utf8Formatter.TryFormat(maxMembers, number, out int digits);
-        return TryWriteKeywordAndArgument(destination, ProtocolTokens.Full, number[..digits], sanitise: false, out written);
+        Span<byte> argument = stackalloc byte[11 + 1 + 32];
+        Utf8Formatter.TryFormat(max, argument, out int length);
+        if (!scope.IsEmpty)
+        {
+            argument[length++] = (byte)' ';
+            scope.CopyTo(argument[length..]);
+            length += scope.Length;
+        }
+
+        return TryWriteKeywordAndArgument(destination, ProtocolTokens.Full, argument[..length], sanitise: false, out written);
     }
 
     // ERR line-too-long <max>CRLF
