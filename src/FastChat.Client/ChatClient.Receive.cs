@@ -52,6 +52,13 @@ public sealed partial class ChatClient
                 {
                     ChatEvent? e = NextEvent(ref framer, buffer.AsSpan(start, filled - start), out int consumed, out bool needMore);
                     start += consumed;
+                    if (e is PingEvent ping)
+                    {
+                        // Answered at once, not after the reader gets to it: a silent member that does
+                        // not answer in time is cut off (docs/PROTOCOL.md "Limits").
+                        AnswerPing(ping.Token);
+                    }
+
                     if (e is not null && !_events.Writer.TryWrite(e))
                     {
                         await _events.Writer.WriteAsync(e, token);

@@ -37,6 +37,21 @@ public sealed partial class ChatClient
     public ValueTask QuitAsync(CancellationToken cancellationToken = default) =>
         SendLineAsync("/quit", "", cancellationToken);
 
+    // /pong <token>, sent beside the receive loop: it must not wait there for a send of the user's.
+    private void AnswerPing(string token) => _ = AnswerPingAsync(token);
+
+    private async Task AnswerPingAsync(string token)
+    {
+        try
+        {
+            await SendLineAsync(token.Length == 0 ? "/pong" : "/pong ", token, _closing.Token);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The connection is ending; the receive loop reports how.
+        }
+    }
+
     /// <summary>Sends raw protocol bytes (a whole line with its LF, or any fragment); for tests and tools.</summary>
     public async ValueTask SendRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
     {

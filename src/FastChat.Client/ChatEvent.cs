@@ -23,8 +23,16 @@ public sealed record LeaveEvent(string Id, int Online, DateTimeOffset Time) : Ch
 /// <summary><c>MSG &lt;id&gt; &lt;text&gt;</c>; <paramref name="IsSelf"/> when this client sent it.</summary>
 public sealed record MessageEvent(string Id, string Text, bool IsSelf, DateTimeOffset Time) : ChatEvent(Time);
 
-/// <summary><c>FULL &lt;max&gt;</c>: the server has <paramref name="Max"/> members and refused this client.</summary>
-public sealed record FullEvent(int Max, DateTimeOffset Time) : ChatEvent(Time);
+/// <summary>
+/// <c>FULL &lt;max&gt; [&lt;scope&gt;]</c>: the server refused this client. With no scope it has
+/// <paramref name="Max"/> members; with <c>per-address</c>, this client's address holds
+/// <paramref name="Max"/> connections already.
+/// </summary>
+public sealed record FullEvent(int Max, DateTimeOffset Time, string Scope = "") : ChatEvent(Time)
+{
+    /// <summary>Refused because this client's address holds the most connections the server allows one address.</summary>
+    public bool IsPerAddress => Scope == "per-address";
+}
 
 /// <summary><c>ERR &lt;code&gt; &lt;detail&gt;</c>: a line of this client was refused; the connection stays open.</summary>
 public sealed record ErrorEvent(string Code, string Detail, DateTimeOffset Time) : ChatEvent(Time);
@@ -32,7 +40,16 @@ public sealed record ErrorEvent(string Code, string Detail, DateTimeOffset Time)
 /// <summary><c>PONG &lt;token&gt;</c>: the answer to <see cref="ChatClient.PingAsync"/>.</summary>
 public sealed record PongEvent(string Token, DateTimeOffset Time) : ChatEvent(Time);
 
-/// <summary><c>BYE &lt;reason&gt;</c> (<c>quit</c>, <c>shutdown</c>, <c>slow-consumer</c>): the server closes next.</summary>
+/// <summary>
+/// <c>PING &lt;token&gt;</c>: the server asked whether this client is still there. The client has
+/// already answered it (<c>/pong &lt;token&gt;</c>) by the time the event is read.
+/// </summary>
+public sealed record PingEvent(string Token, DateTimeOffset Time) : ChatEvent(Time);
+
+/// <summary>
+/// <c>BYE &lt;reason&gt;</c> (<c>quit</c>, <c>shutdown</c>, <c>slow-consumer</c>, or a limit: <c>flood</c>,
+/// <c>ping-timeout</c>, <c>registration-timeout</c>, <c>line-timeout</c>, <c>wrong-protocol</c>): the server closes next.
+/// </summary>
 public sealed record ByeEvent(string Reason, DateTimeOffset Time) : ChatEvent(Time)
 {
     /// <summary>The answer to <see cref="ChatClient.QuitAsync"/>.</summary>

@@ -15,14 +15,21 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly ChatServerOptions _options;
     private readonly ILogger _logger;
     private readonly ServerContext _context;
+    private readonly TimeProvider _time;
     private SocketListener? _listener;
     private Task? _acceptLoop;
-    private Timer? _statsTimer;
+    private ITimer? _statsTimer;
+    private Watchdog? _watchdog;
     private int _stopped;
 
     /// <summary>Creates a server; nothing listens until <see cref="Start"/>.</summary>
+    /// <param name="options">The settings.</param>
+    /// <param name="loggerFactory">Where the server logs (nowhere by default).</param>
+    /// <param name="meterFactory">Where the <c>FastChat.Server</c> meter is created (a plain <see cref="Meter"/> by default).</param>
+    /// <param name="timeProvider">The clock every deadline and limit is measured on (the system's by default; tests pass a fake one).</param>
     /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
-    public ChatServer(ChatServerOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
+    public ChatServer(ChatServerOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null,
+        TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         IReadOnlyList<string> errors = options.Validate();
@@ -32,8 +39,15 @@ public sealed class ChatServer : IAsyncDisposable
         }
 
         _options = options;
+        _time = timeProvider ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("FastChat.Server");
-        _context = ServerContext.Create(options, _logger, meterFactory);
+        int budget = FileDescriptors.SocketBudget(options.MaxClients, out long? limit, out _);
+        if (limit is long l && budget < options.MaxClients)
+        {
+            Log.FewDescriptors(_logger, l, budget, options.MaxClients);
+        }
+
+        _context = ServerContext.Create(options, _logger, meterFactory, _time, budget);
     }
 
     /// <summary>The address the server listens on (with the real port), once started.</summary>
@@ -54,10 +68,11 @@ public sealed class ChatServer : IAsyncDisposable
 
         var endPoint = new IPEndPoint(IPAddress.Parse(_options.Bind), _options.Port);
         _listener = new SocketListener(endPoint, _options.Backlog, _logger);
-        _acceptLoop = Task.Run(() => _listener.RunAsync(socket => Connection.Accept(socket, _context)));
+        _watchdog = new Watchdog(_context, ex => Log.WatchdogFailed(_logger, ex));
+        _acceptLoop = Task.Run(() => _listener.RunAsync(socket => Connection.Accept(socket, _context), _context.Gate, _context.Counters, _time));
         if (_options.StatsInterval > TimeSpan.Zero)
         {
-            _statsTimer = new Timer(static s => ((ChatServer)s!).LogStats(), this, _options.StatsInterval, _options.StatsInterval);
+            _statsTimer = _time.CreateTimer(static s => ((ChatServer)s!).LogStats(), this, _options.StatsInterval, _options.StatsInterval);
         }
 
         Log.Listening(_logger, _listener.LocalEndPoint, _options.MaxClients, _options.MaxLineLength, _options.MaxPendingBytes);
@@ -76,7 +91,17 @@ public sealed class ChatServer : IAsyncDisposable
             return;
         }
 
-        _listener?.Dispose();
+        if (_listener is null)
+        {
+            // Never started (or the bind failed): nothing to drain, nothing to say.
+            _context.Hub.Close();
+            _context.Linger.Dispose();
+            _context.Hub.DisposeLog();
+            _context.Counters.Dispose();
+            return;
+        }
+
+        _listener.Dispose();
         if (_acceptLoop is not null)
         {
             await _acceptLoop.ConfigureAwait(false);
@@ -89,7 +114,7 @@ public sealed class ChatServer : IAsyncDisposable
         int aborted = 0;
         try
         {
-            await allClosed.WaitAsync(_options.DrainTimeout, cancellationToken).ConfigureAwait(false);
+            await allClosed.WaitAsync(_options.DrainTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
@@ -112,6 +137,7 @@ public sealed class ChatServer : IAsyncDisposable
         }
 
         _context.Hub.DisposeLog();
+        _watchdog?.Dispose();
         if (_statsTimer is not null)
         {
             await _statsTimer.DisposeAsync().ConfigureAwait(false);

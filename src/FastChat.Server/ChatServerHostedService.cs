@@ -7,9 +7,10 @@ internal sealed class ChatServerHostedService(ChatServer server, TextWriter stdo
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var endPoint = server.Start();
+        // Program binds before the host starts (so a bind error is one line, not a host failure).
+        var endPoint = server.LocalEndPoint ?? server.Start();
 
-        // The one line scripts wait for (issue 2): the real port, on standard output; logs go to stderr.
+        // The one line scripts wait for: the real port, on standard output; logs go to stderr.
         string address = endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{endPoint.Address}]"
             : endPoint.Address.ToString();

@@ -32,6 +32,36 @@ public sealed class ChatServerOptions
     /// <summary>Length of the kernel's accept queue.</summary>
     public int Backlog { get; set; } = 4096;
 
+    /// <summary>Connections one address may hold at once (IPv6: one /64); 0 = no limit. The next gets
+    /// <c>FULL &lt;n&gt; per-address</c>.</summary>
+    public int MaxClientsPerAddress { get; set; } = 10;
+
+    /// <summary>Lines a member may send per second on average (token bucket); 0 = no flood control.
+    /// Lines over the rate are read later (the socket is not read meanwhile), not dropped.</summary>
+    public double MaxLinesPerSecond { get; set; } = 25;
+
+    /// <summary>Lines a member may send at once above the rate (the bucket's size).</summary>
+    public int Burst { get; set; } = 50;
+
+    /// <summary>How long a member may stay over the rate before it is cut off with <c>BYE flood</c>.</summary>
+    public TimeSpan FloodTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A member that has sent no line since its WELCOME is sent <c>PING</c> after this long; zero = never.</summary>
+    public TimeSpan RegistrationTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A member that has sent no line for this long is sent <c>PING</c>; zero = never.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a member has to send a line (normally <c>/pong</c>) after a <c>PING</c>.</summary>
+    public TimeSpan PongTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A started line must end (LF) within this long (slowloris); zero = no limit.</summary>
+    public TimeSpan LineTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Unsent output across all members (the broadcast log held for the member furthest
+    /// behind plus every private line); over it the member furthest behind is cut off. 0 = no limit.</summary>
+    public long MaxTotalPendingBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Size of one broadcast-log segment (the most one send can carry); a multiple of 4096,
     /// raised to hold the longest line when <see cref="MaxLineLength"/> needs more.</summary>
     public int LogSegmentSize { get; set; } = 64 * 1024;
@@ -70,20 +100,39 @@ public sealed class ChatServerOptions
             errors.Add($"--max-pending-bytes must be at least {minPending} for --max-line-length {MaxLineLength} (got {MaxPendingBytes}).");
         }
 
-        if (DrainTimeout < TimeSpan.Zero)
-        {
-            errors.Add($"--drain-timeout must not be negative (got {DrainTimeout.TotalSeconds} s).");
-        }
-
-        if (StatsInterval < TimeSpan.Zero)
-        {
-            errors.Add($"--stats-interval must not be negative (got {StatsInterval.TotalSeconds} s).");
-        }
+        CheckDuration(errors, "--drain-timeout", DrainTimeout, zero: "0");
+        CheckDuration(errors, "--stats-interval", StatsInterval, zero: "0 (off)");
 
         if (Backlog < 1)
         {
             errors.Add($"--backlog must be at least 1 (got {Backlog}).");
         }
+
+        if (MaxClientsPerAddress < 0)
+        {
+            errors.Add($"--max-clients-per-address must not be negative (got {MaxClientsPerAddress}; 0 turns the limit off).");
+        }
+
+        if (!double.IsFinite(MaxLinesPerSecond) || MaxLinesPerSecond < 0)
+        {
+            errors.Add($"--max-lines-per-second must be a number of at least 0 (got {MaxLinesPerSecond}; 0 turns flood control off).");
+        }
+
+        if (Burst < 1)
+        {
+            errors.Add($"--burst must be at least 1 (got {Burst}).");
+        }
+
+        if (MaxTotalPendingBytes != 0 && MaxTotalPendingBytes < MaxPendingBytes)
+        {
+            errors.Add($"--max-total-pending-bytes must be 0 (no limit) or at least --max-pending-bytes {MaxPendingBytes} (got {MaxTotalPendingBytes}).");
+        }
+
+        CheckDuration(errors, "--flood-timeout", FloodTimeout, zero: null);
+        CheckDuration(errors, "--registration-timeout", RegistrationTimeout, zero: "0 (never)");
+        CheckDuration(errors, "--idle-timeout", IdleTimeout, zero: "0 (never)");
+        CheckDuration(errors, "--pong-timeout", PongTimeout, zero: null);
+        CheckDuration(errors, "--line-timeout", LineTimeout, zero: "0 (no limit)");
 
         if (LogSegmentSize < 4096 || LogSegmentSize % 4096 != 0)
         {
@@ -92,4 +141,18 @@ public sealed class ChatServerOptions
 
         return errors;
     }
+
+    // Timer-based limits: a negative or absurd value is a typo, not a wish (a Timer caps at ~49 days).
+    // zero: how the message words an allowed 0, or null when 0 is not allowed.
+    private static void CheckDuration(List<string> errors, string option, TimeSpan value, string? zero)
+    {
+        if (value < TimeSpan.Zero || (zero is null && value == TimeSpan.Zero) || value > MaxTimeout)
+        {
+            string range = zero is null ? $"more than 0 and at most {MaxTimeout.TotalSeconds}" : $"from {zero} to {MaxTimeout.TotalSeconds}";
+            errors.Add($"{option} must be {range} seconds (got {value.TotalSeconds}).");
+        }
+    }
+
+    /// <summary>The longest timeout any option accepts (one day).</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(1);
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Net.Sockets;
 using FastChat.Server;
 using Microsoft.Extensions.Configuration;
@@ -23,51 +22,18 @@ if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
 }
 
 // Command line -> configuration (CLI > environment FastChat__X > appsettings.json > defaults),
-// validated before anything listens, then the generic host runs the server until SIGTERM/SIGINT.
-var bind = new Option<string?>("--bind") { Description = "Address to listen on: 127.0.0.1 (default), 0.0.0.0, :: or ::1." };
-var port = new Option<int?>("--port") { Description = "TCP port (default 6000; 0 picks a free port)." };
-var maxClients = new Option<int?>("--max-clients") { Description = "Members admitted at once; the next gets FULL (default 10000)." };
-var maxLine = new Option<int?>("--max-line-length") { Description = "Longest client line in bytes, without CR/LF (default 1024)." };
-var maxPending = new Option<long?>("--max-pending-bytes") { Description = "Unsent output per member before it is cut off as a slow consumer (default 4194304)." };
-var drain = new Option<double?>("--drain-timeout") { Description = "Seconds shutdown waits for members to take their last bytes (default 5)." };
-var stats = new Option<double?>("--stats-interval") { Description = "Seconds between stats log lines; 0 turns them off (default 10)." };
-var backlog = new Option<int?>("--backlog") { Description = "Length of the kernel's accept queue (default 4096)." };
-
-var root = new RootCommand("FastChat server: a TCP chat server speaking FastChat protocol v1 (docs/PROTOCOL.md).")
-{
-    bind, port, maxClients, maxLine, maxPending, drain, stats, backlog,
-};
-
+// validated and bound before the host starts, so every startup problem is one "error:" line
+// (exit 2 for the command line or settings, 1 when the address cannot be listened on), never a
+// stack trace; then the generic host runs the server until SIGTERM/SIGINT.
+RootCommand root = ServerCommandLine.Create(out Func<ParseResult, Dictionary<string, string?>> overridesOf);
 root.SetAction(async (ParseResult parsed, CancellationToken _) =>
 {
-    var overrides = new Dictionary<string, string?>();
-    void Set<T>(Option<T> option, string key, Func<T, string>? format = null)
-    {
-        T? value = parsed.GetValue(option);
-        if (value is not null)
-        {
-            overrides[$"{ChatServerOptions.SectionName}:{key}"] = format is null
-                ? Convert.ToString(value, CultureInfo.InvariantCulture)
-                : format(value);
-        }
-    }
-
-    static string Seconds(double? s) => TimeSpan.FromSeconds(s!.Value).ToString("c", CultureInfo.InvariantCulture);
-    Set(bind, nameof(ChatServerOptions.Bind));
-    Set(port, nameof(ChatServerOptions.Port));
-    Set(maxClients, nameof(ChatServerOptions.MaxClients));
-    Set(maxLine, nameof(ChatServerOptions.MaxLineLength));
-    Set(maxPending, nameof(ChatServerOptions.MaxPendingBytes));
-    Set(drain, nameof(ChatServerOptions.DrainTimeout), Seconds);
-    Set(stats, nameof(ChatServerOptions.StatsInterval), Seconds);
-    Set(backlog, nameof(ChatServerOptions.Backlog));
-
     HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
     {
         ContentRootPath = AppContext.BaseDirectory,
         DisableDefaults = false,
     });
-    builder.Configuration.AddInMemoryCollection(overrides);
+    builder.Configuration.AddInMemoryCollection(overridesOf(parsed));
 
     var options = new ChatServerOptions();
     try
@@ -113,16 +79,41 @@ root.SetAction(async (ParseResult parsed, CancellationToken _) =>
     using IHost host = builder.Build();
     try
     {
-        await host.RunAsync(CancellationToken.None);
+        host.Services.GetRequiredService<ChatServer>().Start();
     }
     catch (SocketException ex)
     {
-        await Console.Error.WriteLineAsync($"error: cannot listen on {options.Bind}:{options.Port}: {ex.Message}");
+        await Console.Error.WriteLineAsync($"error: cannot listen on {FormatEndPoint(options.Bind, options.Port)}: {Describe(ex)}");
         return 1;
     }
 
+    await host.RunAsync(CancellationToken.None);
     return 0;
 });
 
+ParseResult parsed = root.Parse(args);
+List<string> usageErrors = ServerCommandLine.Errors(parsed);
+if (usageErrors.Count > 0)
+{
+    foreach (string line in usageErrors)
+    {
+        await Console.Error.WriteLineAsync(line);
+    }
+
+    return 2;
+}
+
 // Termination signals belong to the host (graceful drain), not to the command-line parser.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+static string FormatEndPoint(string address, int port) =>
+    address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port}" : $"{address}:{port}";
+
+// The socket error in the words of the C library's strerror, lower case, as users know them.
+static string Describe(SocketException ex) => ex.SocketErrorCode switch
+{
+    SocketError.AddressAlreadyInUse => "address already in use",
+    SocketError.AddressNotAvailable => "address not available on this machine",
+    SocketError.AccessDenied => "permission denied (ports below 1024 need privileges)",
+    _ => ex.Message.Length > 0 ? char.ToLowerInvariant(ex.Message[0]) + ex.Message[1..] : ex.SocketErrorCode.ToString(),
+};

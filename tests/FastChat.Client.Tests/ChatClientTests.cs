@@ -37,6 +37,38 @@ public class ChatClientTests
     }
 
     [Fact]
+    public async Task A_server_ping_is_answered_with_pong_and_its_token_before_the_event_is_read()
+    {
+        (FakeServer server, ChatClient client) = await ConnectAsync();
+        await using (server)
+        await using (client)
+        {
+            await server.SendAsync("WELCOME 7\r\nUSERS 7\r\nPING 41\r\n");
+
+            // Nobody reads the events yet: the answer must not wait for the application.
+            Assert.Equal("/pong 41\n", await server.ReadLineAsync());
+            await client.NextAsync();
+            await client.NextAsync();
+            Assert.Equal(new PingEvent("41", default), await client.NextAsync() with { Time = default });
+        }
+    }
+
+    [Theory]
+    [InlineData("FULL 10 per-address\r\n", 10, "per-address", true)]
+    [InlineData("FULL 10000\r\n", 10000, "", false)]
+    public async Task Full_carries_its_scope(string line, int max, string scope, bool perAddress)
+    {
+        (FakeServer server, ChatClient client) = await ConnectAsync();
+        await using (server)
+        await using (client)
+        {
+            await server.SendAsync(line);
+            FullEvent full = Assert.IsType<FullEvent>(await client.NextAsync());
+            Assert.Equal((max, scope, perAddress), (full.Max, full.Scope, full.IsPerAddress));
+        }
+    }
+
+    [Fact]
     public async Task A_users_line_far_longer_than_the_receive_buffer_is_read_whole()
     {
         (FakeServer server, ChatClient client) = await ConnectAsync(new ChatClientOptions { ReceiveBufferSize = 64 });

@@ -171,6 +171,36 @@ public class ClientProgramTests
     }
 
     [Fact]
+    public async Task Too_many_connections_from_one_address_exits_4_with_its_own_sentence()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync("--max-clients-per-address", "1");
+        await using ChatClient member = await JoinAsync(server);
+        (int code, ChildProcess client) = await ClientProcess.RunAsync("hi\n", "--port", server.PortText);
+        await using (client)
+        {
+            Assert.Equal(4, code);
+            Assert.Equal("Too many connections from this address (the server allows 1); try again later.", client.Stderr);
+        }
+    }
+
+    [Fact]
+    public async Task A_silent_client_answers_every_ping_and_stays_connected()
+    {
+        // PING 1 s after WELCOME, then after every 1 s of silence, 1 s to answer: a client that did
+        // not answer the first would get BYE registration-timeout before a second PING could come.
+        await using ServerProcess server = await ServerProcess.StartAsync(
+            "--registration-timeout", "1", "--idle-timeout", "1", "--pong-timeout", "1");
+        await using ChildProcess client = ClientProcess.Start("--port", server.PortText, "--json");
+        for (int pings = 0; pings < 2; pings++)
+        {
+            await client.WaitForLineAsync(l => l.StartsWith("""{"event":"ping",""", StringComparison.Ordinal), Timeouts.ProcessStart);
+        }
+
+        Assert.DoesNotContain(client.StdoutLines, l => l.Contains("\"bye\"", StringComparison.Ordinal));
+        await client.TerminateAsync();
+    }
+
+    [Fact]
     public async Task Server_killed_exits_5_connection_lost()
     {
         await using ServerProcess server = await ServerProcess.StartAsync();

@@ -44,6 +44,12 @@ public class FormattingTests
         Assert.Equal(ExitCodes.ConnectionLost, After(new WelcomeEvent("1", T), lost).Item1);
         Assert.Equal(ExitCodes.ConnectionLost, After(new ByeEvent("slow-consumer", T), closed).Item1);
         Assert.Equal("The server is full (1 members); try again later.", After(new FullEvent(1, T), closed).Item2);
+        Assert.Equal((ExitCodes.ServerFull, "Too many connections from this address (the server allows 3); try again later."),
+            After(new FullEvent(3, T, "per-address"), closed));
+        Assert.Equal((ExitCodes.ConnectionLost, "Connection to the server lost: the server cut this client off for sending too fast for too long."),
+            After(new ByeEvent("flood", T), closed));
+        Assert.Equal((ExitCodes.ConnectionLost, "Connection to the server lost: the server said BYE future-reason."),
+            After(new ByeEvent("future-reason", T), closed));
         int[] codes = [ExitCodes.Ok, ExitCodes.Failure, ExitCodes.Usage, ExitCodes.CannotConnect, ExitCodes.ServerFull,
             ExitCodes.ConnectionLost, ExitCodes.ServerShutdown, ExitCodes.MessagesRefused, ExitCodes.Interrupted];
         Assert.Equal(codes.Length, codes.Distinct().Count());
@@ -65,6 +71,10 @@ public class FormattingTests
 
         Assert.StartsWith("""{"event":"join","id":"9","online":3,"time":""",
             Encoding.UTF8.GetString(w.Format(new JoinEvent("9", 3, T))), StringComparison.Ordinal);
+        Assert.StartsWith("""{"event":"ping","token":"5","time":""",
+            Encoding.UTF8.GetString(w.Format(new PingEvent("5", T))), StringComparison.Ordinal);
+        Assert.StartsWith("""{"event":"full","max":10,"scope":"per-address","time":""",
+            Encoding.UTF8.GetString(w.Format(new FullEvent(10, T, "per-address"))), StringComparison.Ordinal);
         Assert.StartsWith("""{"event":"users","ids":["1","7"],"time":""",
             Encoding.UTF8.GetString(w.Format(new UsersEvent(["1", "7"], T))), StringComparison.Ordinal);
         Assert.StartsWith("""{"event":"disconnected","reason":"connection-lost",""",

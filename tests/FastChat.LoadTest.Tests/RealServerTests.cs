@@ -12,7 +12,7 @@ public class RealServerTests
     [Fact]
     public async Task Fanout_open_model_delivers_everything_in_one_order()
     {
-        await using var server = new ChatServer(new ChatServerOptions { Port = 0 });
+        await using var server = new ChatServer(LoadOptions(o => { }));
         IPEndPoint ep = server.Start();
         // 10 connections per source address: members use 127.0.0.1, 127.0.0.2 and 127.0.0.3.
         RunReport r = await ScenarioRunner.FanoutAsync(ep, new FanoutOptions
@@ -35,7 +35,7 @@ public class RealServerTests
     [Fact]
     public async Task Fanout_closed_model_keeps_the_window_and_loses_nothing()
     {
-        await using var server = new ChatServer(new ChatServerOptions { Port = 0 });
+        await using var server = new ChatServer(LoadOptions(o => { }));
         RunReport r = await ScenarioRunner.FanoutAsync(server.Start(), new FanoutOptions
         {
             Clients = 20, Senders = 2, Window = 16, Warmup = TimeSpan.FromSeconds(0.5), Duration = TimeSpan.FromSeconds(2),
@@ -51,7 +51,7 @@ public class RealServerTests
     [Fact]
     public async Task Overflow_refuses_exactly_the_excess_and_disturbs_nobody()
     {
-        await using var server = new ChatServer(new ChatServerOptions { Port = 0, MaxClients = 20 });
+        await using var server = new ChatServer(LoadOptions(o => { o.MaxClients = 20; }));
         IPEndPoint ep = server.Start();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         RunReport r = await OverflowScenario.RunAsync(ScenarioRunner.Common(ep), new OverflowOptions { MaxClients = 20, Excess = 5, Messages = 50 },
@@ -73,7 +73,7 @@ public class RealServerTests
     [Fact]
     public async Task Slow_consumers_are_cut_off_and_healthy_members_lose_nothing()
     {
-        await using var server = new ChatServer(new ChatServerOptions { Port = 0, MaxPendingBytes = 256 * 1024 });
+        await using var server = new ChatServer(LoadOptions(o => { o.MaxPendingBytes = 256 * 1024; }));
         RunReport r = await ScenarioRunner.FanoutAsync(server.Start(), new FanoutOptions
         {
             Clients = 12, Senders = 2, Rate = 4000, Size = 512, StalledMembers = 2,
@@ -94,7 +94,7 @@ public class RealServerTests
     {
         // Each member is sent about 4000 x 540 B = 2.2 MB/s; the 2 laggards read 4000 B/s (500x slower).
         const double limit = 4000;
-        await using var server = new ChatServer(new ChatServerOptions { Port = 0, MaxPendingBytes = 64 * 1024 });
+        await using var server = new ChatServer(LoadOptions(o => { o.MaxPendingBytes = 64 * 1024; }));
         RunReport r = await ScenarioRunner.FanoutAsync(server.Start(), new FanoutOptions
         {
             Clients = 12, Senders = 2, Rate = 4000, Size = 512, StalledMembers = 2, LaggardBytesPerSecond = limit,
@@ -123,7 +123,7 @@ public class RealServerTests
     [Fact]
     public async Task Chat_with_churn_keeps_every_member_view_consistent()
     {
-        await using var server = new ChatServer(new ChatServerOptions { Port = 0 });
+        await using var server = new ChatServer(LoadOptions(o => { }));
         IPEndPoint ep = server.Start();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         RunReport r = await ChatScenario.RunAsync(ScenarioRunner.Common(ep), new ChatOptions
@@ -144,7 +144,7 @@ public class RealServerTests
     [Fact]
     public async Task Connect_storm_and_churn_succeed_and_views_converge()
     {
-        await using var server = new ChatServer(new ChatServerOptions { Port = 0 });
+        await using var server = new ChatServer(LoadOptions(o => { }));
         IPEndPoint ep = server.Start();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         RunReport r = await ConnectScenario.RunAsync(ScenarioRunner.Common(ep), new ConnectOptions { Clients = 300, ChurnSeconds = 1, ChurnRate = 100 },
@@ -158,5 +158,24 @@ public class RealServerTests
         Assert.Equal(0, r.Metrics["views_mismatched_after_churn"]);
         Assert.Equal(0, r.Metrics["consistency_errors"]);
         Assert.True(r.Metrics["handshake_p50"] > 0, all);
+    }
+
+    /// <summary>
+    /// A server set up for load runs: the per-client limits (per-address cap, flood control, PINGs)
+    /// are off, as perf/compare.sh runs it, since the scenarios open many clients from one address
+    /// and send as fast as they can.
+    /// </summary>
+    private static ChatServerOptions LoadOptions(Action<ChatServerOptions> configure)
+    {
+        var options = new ChatServerOptions
+        {
+            Port = 0,
+            MaxClientsPerAddress = 0,
+            MaxLinesPerSecond = 0,
+            RegistrationTimeout = TimeSpan.Zero,
+            IdleTimeout = TimeSpan.Zero,
+        };
+        configure(options);
+        return options;
     }
 }

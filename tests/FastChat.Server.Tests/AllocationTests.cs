@@ -171,7 +171,9 @@ public class AllocationTests
 
         public bool CutOff => _cutOff;
 
-        public void OnSlowConsumer() => _cutOff = true;
+        public void OnSlowConsumer(CloseReason reason) => _cutOff = true;
+
+        public void OnKicked(CloseReason reason) => throw new InvalidOperationException($"kicked: {reason}");
 
         public void OnShutdown()
         {

@@ -129,7 +129,11 @@ public class MemberListTests
 
     private sealed class NoTransport : IMemberTransport
     {
-        public void OnSlowConsumer()
+        public void OnSlowConsumer(CloseReason reason)
+        {
+        }
+
+        public void OnKicked(CloseReason reason)
         {
         }
 

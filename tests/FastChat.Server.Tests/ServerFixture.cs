@@ -18,11 +18,25 @@ internal sealed class ServerFixture : IAsyncDisposable
 
     internal ServerContext Context => Server.Context;
 
-    public static ServerFixture Start(Action<ChatServerOptions>? configure = null)
+    /// <summary>
+    /// A server whose per-client limits are off (per-address cap, flood control, PINGs), so tests of
+    /// other behaviour can open many loopback clients and send fast; the limits' own tests turn them
+    /// on in <paramref name="configure"/> and usually pass a fake clock.
+    /// </summary>
+    public static ServerFixture Start(Action<ChatServerOptions>? configure = null, TimeProvider? time = null)
     {
-        var options = new ChatServerOptions { Port = 0, StatsInterval = TimeSpan.Zero, DrainTimeout = TimeSpan.FromSeconds(10) };
+        var options = new ChatServerOptions
+        {
+            Port = 0,
+            StatsInterval = TimeSpan.Zero,
+            DrainTimeout = TimeSpan.FromSeconds(10),
+            MaxClientsPerAddress = 0,
+            MaxLinesPerSecond = 0,
+            RegistrationTimeout = TimeSpan.Zero,
+            IdleTimeout = TimeSpan.Zero,
+        };
         configure?.Invoke(options);
-        var server = new ChatServer(options);
+        var server = new ChatServer(options, timeProvider: time);
         return new ServerFixture(server, server.Start());
     }
 

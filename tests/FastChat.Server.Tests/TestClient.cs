@@ -30,12 +30,20 @@ internal sealed class TestClient : IAsyncDisposable
     /// <summary>True once the server reset the connection (rather than closing it cleanly).</summary>
     public bool WasReset => _reset;
 
-    public static async Task<TestClient> ConnectAsync(IPEndPoint endPoint, int? receiveBufferSize = null)
+    /// <param name="endPoint">The server.</param>
+    /// <param name="receiveBufferSize">A small kernel receive buffer, for clients that stop reading.</param>
+    /// <param name="localAddress">The source address (127.0.0.x on loopback), for per-address limits.</param>
+    public static async Task<TestClient> ConnectAsync(IPEndPoint endPoint, int? receiveBufferSize = null, IPAddress? localAddress = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (receiveBufferSize is int size)
         {
             socket.ReceiveBufferSize = size; // before connect, so the window is small from the start
+        }
+
+        if (localAddress is not null)
+        {
+            socket.Bind(new IPEndPoint(localAddress, 0));
         }
 
         using var cts = new CancellationTokenSource(DefaultTimeout);
@@ -44,9 +52,9 @@ internal sealed class TestClient : IAsyncDisposable
     }
 
     /// <summary>Connects and reads WELCOME and USERS.</summary>
-    public static async Task<TestClient> JoinAsync(IPEndPoint endPoint)
+    public static async Task<TestClient> JoinAsync(IPEndPoint endPoint, IPAddress? localAddress = null)
     {
-        TestClient client = await ConnectAsync(endPoint);
+        TestClient client = await ConnectAsync(endPoint, localAddress: localAddress);
         await client.ReadWelcomeAsync();
         return client;
     }

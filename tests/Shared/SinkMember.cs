@@ -90,7 +90,9 @@ internal sealed class SinkMember : IMemberTransport
         return bytes;
     }
 
-    public void OnSlowConsumer() => throw new InvalidOperationException("A sink member was cut off as a slow consumer.");
+    public void OnSlowConsumer(CloseReason reason) => throw new InvalidOperationException($"A sink member was cut off ({reason}).");
+
+    public void OnKicked(CloseReason reason) => throw new InvalidOperationException($"A sink member was kicked ({reason}).");
 
     public void OnShutdown()
     {

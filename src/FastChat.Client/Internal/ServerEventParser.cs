@@ -56,7 +56,8 @@ internal sealed class ServerEventParser
             // FULL <max>
             case ServerLineKind.Full:
                 FinalLineSeen = true;
-                return new FullEvent(Utf8Parser.TryParse(l.Argument, out int max, out int used) && used == l.Argument.Length ? max : -1, time);
+                return new FullEvent(Utf8Parser.TryParse(l.Argument, out int max, out int used) && used == l.Argument.Length ? max : -1, time,
+                    Text.ToSafeString(l.Rest));
 
             // BYE <reason>
             case ServerLineKind.Bye:
@@ -70,6 +71,10 @@ internal sealed class ServerEventParser
             // PONG [<token>]
             case ServerLineKind.Pong:
                 return new PongEvent(Text.ToSafeString(l.Argument), time);
+
+            // PING <token>
+            case ServerLineKind.Ping:
+                return new PingEvent(Text.ToSafeString(l.Argument), time);
 
             default:
                 return null;

@@ -46,6 +46,9 @@ internal sealed partial class ChatHub
         {
             long published = _log.PublishedPosition;
             List<Member>? slow = null;
+            Member? furthest = null;
+            long furthestPending = 0;
+            long longestLogBacklog = 0;
             foreach (Member? member in _members.Slots)
             {
                 if (member is null)
@@ -54,7 +57,14 @@ internal sealed partial class ChatHub
                 }
 
                 MemberOutput output = member.Output;
-                long pending = published - output.Position + output.PrivatePendingBytes;
+                long logBacklog = published - output.Position;
+                long pending = logBacklog + output.PrivatePendingBytes;
+                if (pending > furthestPending)
+                {
+                    (furthest, furthestPending) = (member, pending);
+                }
+
+                longestLogBacklog = Math.Max(longestLogBacklog, logBacklog);
                 if (pending > _maxPendingBytes)
                 {
                     (slow ??= []).Add(member);
@@ -71,30 +81,49 @@ internal sealed partial class ChatHub
                 }
             }
 
-            if (slow is null)
+            if (slow is not null)
             {
-                return;
+                foreach (Member member in slow)
+                {
+                    CutOff(member, CloseReason.SlowConsumer);
+                }
+
+                continue;
             }
 
-            foreach (Member member in slow)
+            // The server's whole unsent output: the log from the member furthest behind to the
+            // tail (one copy, however many members are behind) plus every private line queued. Over
+            // the limit, cut the member with the most pending, then look again.
+            if (_maxTotalPendingBytes > 0 && furthest is not null &&
+                longestLogBacklog + _totals.PrivateBytes > _maxTotalPendingBytes)
             {
-                CutOff(member);
+                CutOff(furthest, CloseReason.TotalPending);
+                continue;
             }
+
+            return;
         }
     }
 
-    /// <summary>Checks one member after private output was queued for it (a /users flood, say).</summary>
+    /// <summary>
+    /// Checks one member after private output was queued for it (a /users flood, say); past the
+    /// server-wide limit, the walk finds whom to cut.
+    /// </summary>
     public void CheckPending(Member member)
     {
         MemberOutput output = member.Output;
         if (member.IsMember && _log.PublishedPosition - output.Position + output.PrivatePendingBytes > _maxPendingBytes)
         {
-            CutOff(member);
+            CutOff(member, CloseReason.SlowConsumer);
+            WakeAll();
+        }
+        else if (_maxTotalPendingBytes > 0 && _totals.PrivateBytes > _maxTotalPendingBytes)
+        {
             WakeAll();
         }
     }
 
-    private void CutOff(Member member)
+    private void CutOff(Member member, CloseReason reason)
     {
         lock (_lock)
         {
@@ -112,7 +141,7 @@ internal sealed partial class ChatHub
         }
 
         _counters.SlowConsumerCut();
-        member.Transport.OnSlowConsumer();
+        member.Transport.OnSlowConsumer(reason);
         member.Output.Signal.Set();
     }
 

@@ -29,14 +29,16 @@ internal sealed partial class ChatHub
     private readonly BroadcastLog _log;
     private readonly int _maxMembers;
     private readonly long _maxPendingBytes;
+    private readonly long _maxTotalPendingBytes;
+    private readonly OutputTotals _totals;
     private readonly ServerCounters _counters;
     private readonly Func<long> _nextId;
     private readonly Flusher _flusher;
     private readonly MemberList _members = new();
     private bool _closed;
 
-    public ChatHub(BroadcastLog log, int maxMembers, int maxLineLength, long maxPendingBytes, ServerCounters counters, Func<long> nextId,
-        Microsoft.Extensions.Logging.ILogger logger)
+    public ChatHub(BroadcastLog log, int maxMembers, int maxLineLength, long maxPendingBytes, long maxTotalPendingBytes, OutputTotals totals,
+        ServerCounters counters, Func<long> nextId, Microsoft.Extensions.Logging.ILogger logger)
     {
         _nextId = nextId;
         if (log.SegmentSize < ServerLineWriter.MaxLineBytes(maxLineLength))
@@ -48,6 +50,8 @@ internal sealed partial class ChatHub
         _flusher = new Flusher(WalkMembers, ex => Log.WalkFailed(logger, ex));
         _maxMembers = maxMembers;
         _maxPendingBytes = maxPendingBytes;
+        _maxTotalPendingBytes = maxTotalPendingBytes;
+        _totals = totals;
         _counters = counters;
     }
 
@@ -132,6 +136,53 @@ internal sealed partial class ChatHub
 
         WakeAll();
         member.Output.Signal.Set(); // it is out of the walk now; let its sender see the end
+        return true;
+    }
+
+    /// <summary>
+    /// Ends <paramref name="member"/>'s membership on the server's initiative (flood, a timeout, another
+    /// protocol): <c>BYE &lt;reason&gt;</c> goes after everything it was owed up to now, then LEAVE to
+    /// the others. <see cref="IMemberTransport.OnKicked"/> runs first, under the lock, so the close
+    /// reason is recorded before the member's sender can see the end. False if it had left already.
+    /// </summary>
+    public bool Kick(Member member, CloseReason reason)
+    {
+        lock (_lock)
+        {
+            if (_closed || !member.IsMember)
+            {
+                return false;
+            }
+
+            member.Transport.OnKicked(reason);
+            Span<byte> bye = stackalloc byte[4 + 32 + 2];
+            ServerLineWriter.TryWriteBye(bye, CloseReasons.ByeReason(reason), out int written);
+            member.Output.EnqueuePrivate(_log.WritePosition, bye[..written]);
+            LeaveLocked(member, endPosition: null);
+            _log.Publish();
+        }
+
+        WakeAll();
+        member.Output.Signal.Set();
+        return true;
+    }
+
+    /// <summary>
+    /// Queues a private line for a member at the current end of the order (a server PING, which no
+    /// client line asked for), then wakes its sender. False if it is no longer a member.
+    /// </summary>
+    public bool SendPrivate(Member member, ReadOnlySpan<byte> line)
+    {
+        lock (_lock)
+        {
+            // Under the lock: a reply of a batch in progress may be queued at a later position.
+            if (_closed || !member.IsMember || !member.Output.EnqueuePrivate(_log.WritePosition, line))
+            {
+                return false;
+            }
+        }
+
+        member.Output.Signal.Set();
         return true;
     }
 

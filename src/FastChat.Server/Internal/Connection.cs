@@ -6,9 +6,9 @@ namespace FastChat.Server.Internal;
 
 /// <summary>
 /// One admitted member's connection: a receive loop (Connection.Receive.cs) and a send loop
-/// (Connection.Send.cs), each with its own pooled SAEA (the sender's only while it sends), and the
-/// lifetime that ties them together (this file): exactly one close reason, and cleanup once both
-/// loops have ended.
+/// (Connection.Send.cs), each with its own pooled SAEA (the sender's only while it sends), the
+/// deadlines the watchdog checks (Connection.Liveness.cs), and the lifetime that ties them together
+/// (this file): exactly one close reason, and cleanup once both loops have ended.
 /// </summary>
 internal sealed partial class Connection : IMemberTransport, ILingering
 {
@@ -16,6 +16,7 @@ internal sealed partial class Connection : IMemberTransport, ILingering
     private readonly ServerContext _context;
     private readonly Member _member;
     private readonly EndPoint? _remote;
+    private readonly UInt128 _addressKey;
     private ReceiveArgs? _receiveArgs;
     private LineFramer _framer;
     private int _closeReason;
@@ -24,13 +25,15 @@ internal sealed partial class Connection : IMemberTransport, ILingering
     private volatile bool _receiveEnded;
     private int _socketClosed;
 
-    private Connection(Socket socket, ServerContext context)
+    private Connection(Socket socket, ServerContext context, EndPoint? remote, UInt128 addressKey)
     {
         _socket = socket;
         _context = context;
-        _remote = socket.RemoteEndPoint;
+        _remote = remote;
+        _addressKey = addressKey;
         _framer = new LineFramer(context.Options.MaxLineLength);
-        _member = new Member(new MemberOutput(context.Pools.Segments, context.Pools.PrivateBlocks), this);
+        _lineRate = new LineRate(context.Limits.MaxLinesPerSecond, context.Limits.Burst, context.Limits.TicksPerSecond);
+        _member = new Member(new MemberOutput(context.Pools.Segments, context.Pools.PrivateBlocks, context.Totals), this);
     }
 
     public Member Member => _member;
@@ -38,50 +41,79 @@ internal sealed partial class Connection : IMemberTransport, ILingering
     public CloseReason CloseReason => (CloseReason)Volatile.Read(ref _closeReason);
 
     /// <summary>
-    /// Admits an accepted socket: WELCOME/USERS and the member's loops, or FULL and a graceful close.
+    /// Admits an accepted socket (counted by <see cref="AcceptGate.Opened"/>): WELCOME/USERS and the
+    /// member's loops, or FULL and a graceful close.
     /// </summary>
     public static void Accept(Socket socket, ServerContext context)
     {
         context.Counters.Accepted();
-        socket.NoDelay = true; // we coalesce ourselves: one send per member per batch
+        EndPoint? remote;
+        try
+        {
+            socket.NoDelay = true; // we coalesce ourselves: one send per member per batch
+            remote = socket.RemoteEndPoint;
+        }
+        catch (SocketException)
+        {
+            context.Gate.Close(socket); // reset while it waited in the accept queue: nothing to say
+            return;
+        }
+
         ChatHub hub = context.Hub;
         if (hub.IsClosed)
         {
-            context.Counters.RejectedBecauseShutdown();
-            socket.Dispose();
+            context.Counters.Rejected(RejectReason.Shutdown);
+            context.Gate.Close(socket);
             return;
         }
 
         // Cheap pre-check so a storm of rejected connections allocates no member state.
         if (hub.MemberCount >= hub.MaxMembers)
         {
-            RejectedConnection.Reject(socket, context);
+            Log.Rejected(context.Logger, remote, "full");
+            RejectedConnection.Reject(socket, context, RejectReason.Full);
             return;
         }
 
-        var connection = new Connection(socket, context);
+        UInt128 key = remote is IPEndPoint ip ? AddressLimiter.KeyOf(ip.Address) : 0;
+        if (!context.Addresses.TryAcquire(key, out bool firstRefusal))
+        {
+            if (firstRefusal)
+            {
+                Log.RejectedPerAddress(context.Logger, remote, context.Addresses.Max);
+            }
+
+            RejectedConnection.Reject(socket, context, RejectReason.PerAddress);
+            return;
+        }
+
+        var connection = new Connection(socket, context, remote, key);
         context.Track(connection);
         switch (hub.TryJoin(connection._member))
         {
             case JoinResult.Joined:
                 context.Counters.Joined();
-                Log.Joined(context.Logger, connection._member.Id, connection._remote, hub.MemberCount);
+                Log.Joined(context.Logger, connection._member.Id, remote, hub.MemberCount);
                 connection.Start();
                 break;
             case JoinResult.Full:
                 context.Untrack(connection);
-                RejectedConnection.Reject(socket, context);
+                context.Addresses.Release(key);
+                Log.Rejected(context.Logger, remote, "full");
+                RejectedConnection.Reject(socket, context, RejectReason.Full);
                 break;
             default:
                 context.Untrack(connection);
-                context.Counters.RejectedBecauseShutdown();
-                socket.Dispose();
+                context.Addresses.Release(key);
+                context.Counters.Rejected(RejectReason.Shutdown);
+                context.Gate.Close(socket);
                 break;
         }
     }
 
     private void Start()
     {
+        StartLiveness();
         _receiveArgs = _context.Pools.ReceiveArgs.Get();
         _ = ReceiveLoopAsync();
         _ = SendLoopAsync();
@@ -114,17 +146,28 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         Log.ConnectionFailed(_context.Logger, _member.Id, exception);
     }
 
-    /// <summary>Hub: the member was cut off as a slow consumer.</summary>
-    public void OnSlowConsumer()
+    /// <summary>Hub: the member was cut off for not reading.</summary>
+    public void OnSlowConsumer(CloseReason reason)
     {
-        SetCloseReason(CloseReason.SlowConsumer);
+        SetCloseReason(reason);
         Log.SlowConsumer(_context.Logger, _member.Id, _context.Options.MaxPendingBytes);
         _discardInput = true;
 
         // BYE slow-consumer is queued but can only go out if the send in flight completes; give it
-        // the grace period, then close regardless, so the backlog's memory is released (issue 2).
+        // the grace period, then close regardless, so the backlog's memory is released.
         _context.Linger.Add(this);
     }
+
+    /// <summary>Hub (under its lock): the server ends this membership; BYE &lt;reason&gt; follows.</summary>
+    public void OnKicked(CloseReason reason)
+    {
+        SetCloseReason(reason);
+        _discardInput = true;
+        Log.Enforced(_context.Logger, _member.Id, _remote, CloseReasons.Name(reason));
+    }
+
+    /// <summary>Ends the membership with <c>BYE &lt;reason&gt;</c> after what the member is owed.</summary>
+    private void Kick(CloseReason reason) => _context.Hub.Kick(_member, reason);
 
     /// <summary>Server shutdown: the member's stream now ends with BYE shutdown.</summary>
     public void OnShutdown() => SetCloseReason(CloseReason.Shutdown);
@@ -140,11 +183,13 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         CloseSocket();
     }
 
+    // The first close gives the descriptor and the address's slot back.
     private void CloseSocket()
     {
         if (Interlocked.Exchange(ref _socketClosed, 1) == 0)
         {
-            _socket.Dispose();
+            _context.Gate.Close(_socket);
+            _context.Addresses.Release(_addressKey);
         }
     }
 
@@ -168,8 +213,10 @@ internal sealed partial class Connection : IMemberTransport, ILingering
             _receiveArgs = null;
         }
 
+        CloseReason reason = CloseReason;
         _context.Counters.Left();
-        Log.Left(_context.Logger, _member.Id, CloseReason, _context.Hub.MemberCount);
+        _context.Counters.Closed(reason);
+        Log.Left(_context.Logger, _member.Id, reason, _context.Hub.MemberCount);
         _context.Untrack(this);
     }
 }

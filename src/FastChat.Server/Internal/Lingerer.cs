@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace FastChat.Server.Internal;
 
@@ -22,10 +21,17 @@ internal sealed class Lingerer : IDisposable
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
 
     private readonly ConcurrentQueue<(ILingering Target, long Deadline)> _queue = new();
-    private readonly Timer _timer;
+    private readonly TimeProvider _time;
+    private readonly long _grace;
+    private readonly ITimer _timer;
     private int _disposed;
 
-    public Lingerer() => _timer = new Timer(static s => ((Lingerer)s!).Sweep(all: false), this, Tick, Tick);
+    public Lingerer(TimeProvider time)
+    {
+        _time = time;
+        _grace = (long)(GracePeriod.TotalSeconds * time.TimestampFrequency);
+        _timer = time.CreateTimer(static s => ((Lingerer)s!).Sweep(all: false), this, Tick, Tick);
+    }
 
     public void Add(ILingering target)
     {
@@ -35,7 +41,7 @@ internal sealed class Lingerer : IDisposable
             return;
         }
 
-        _queue.Enqueue((target, Stopwatch.GetTimestamp() + (long)(GracePeriod.TotalSeconds * Stopwatch.Frequency)));
+        _queue.Enqueue((target, _time.GetTimestamp() + _grace));
     }
 
     /// <summary>Ends every grace period now.</summary>
@@ -50,7 +56,7 @@ internal sealed class Lingerer : IDisposable
 
     private void Sweep(bool all)
     {
-        long now = Stopwatch.GetTimestamp();
+        long now = _time.GetTimestamp();
         while (_queue.TryPeek(out var head) && (all || head.Deadline <= now))
         {
             if (_queue.TryDequeue(out head))

@@ -3,8 +3,18 @@ namespace FastChat.Server.Internal;
 /// <summary>What the hub needs from whoever carries a member's bytes (a connection, or a sink in benchmarks).</summary>
 internal interface IMemberTransport
 {
-    /// <summary>The hub cut the member off as a slow consumer; the transport ends the connection.</summary>
-    void OnSlowConsumer();
+    /// <summary>
+    /// The hub cut the member off for not reading (<see cref="CloseReason.SlowConsumer"/>, or
+    /// <see cref="CloseReason.TotalPending"/>); the transport ends the connection.
+    /// </summary>
+    void OnSlowConsumer(CloseReason reason);
+
+    /// <summary>
+    /// The hub ended the membership on the server's initiative (called under the hub lock, before
+    /// the member's stream ends with <c>BYE &lt;reason&gt;</c>); the transport records the reason
+    /// and stops reading lines.
+    /// </summary>
+    void OnKicked(CloseReason reason);
 
     /// <summary>The server is shutting down; the member's stream now ends with BYE shutdown.</summary>
     void OnShutdown();
@@ -52,6 +62,9 @@ internal sealed class Member
     public IMemberTransport Transport { get; }
 
     public bool IsMember => Volatile.Read(ref _state) == 1;
+
+    /// <summary>True once the membership ended (false before it began).</summary>
+    public bool HasLeft => Volatile.Read(ref _state) == 2;
 
     /// <summary>Index in the hub's <see cref="MemberList"/>, -1 outside it (hub lock).</summary>
     internal int Slot { get; set; } = -1;

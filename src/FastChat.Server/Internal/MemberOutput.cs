@@ -17,6 +17,7 @@ internal sealed class MemberOutput
 {
     private readonly CountingObjectPool<LogSegment> _segmentPool;
     private readonly CountingObjectPool<byte[]> _blockPool;
+    private readonly OutputTotals? _totals;
     private readonly Lock _lock = new();
 
     // Cursor (sender side).
@@ -39,10 +40,12 @@ internal sealed class MemberOutput
     // block is on its way to the kernel and must not go back to the pool before then.
     private bool _headInFlight;
 
-    public MemberOutput(CountingObjectPool<LogSegment> segmentPool, CountingObjectPool<byte[]> blockPool)
+    /// <param name="totals">The server-wide sum of private bytes queued (--max-total-pending-bytes); optional.</param>
+    public MemberOutput(CountingObjectPool<LogSegment> segmentPool, CountingObjectPool<byte[]> blockPool, OutputTotals? totals = null)
     {
         _segmentPool = segmentPool;
         _blockPool = blockPool;
+        _totals = totals;
     }
 
     public AsyncSignal Signal { get; } = new();
@@ -106,7 +109,7 @@ internal sealed class MemberOutput
             while (_count > keep)
             {
                 int last = (_head + _count - 1) % _chunks.Length;
-                Volatile.Write(ref _privatePending, _privatePending - (_chunks[last].Length - _chunks[last].Sent));
+                AddPrivatePending(-(_chunks[last].Length - _chunks[last].Sent));
                 _blockPool.Return(_chunks[last].Buffer);
                 _chunks[last] = default;
                 _count--;
@@ -129,7 +132,7 @@ internal sealed class MemberOutput
                 return false;
             }
 
-            Volatile.Write(ref _privatePending, _privatePending + line.Length);
+            AddPrivatePending(line.Length);
             while (!line.IsEmpty)
             {
                 if (_count > 0)
@@ -236,7 +239,7 @@ internal sealed class MemberOutput
             _headInFlight = false;
             ref PrivateChunk chunk = ref _chunks[_head];
             chunk.Sent += bytes;
-            Volatile.Write(ref _privatePending, _privatePending - bytes);
+            AddPrivatePending(-bytes);
             if (chunk.Sent == chunk.Length)
             {
                 _blockPool.Return(chunk.Buffer);
@@ -285,8 +288,15 @@ internal sealed class MemberOutput
                 _count--;
             }
 
-            Volatile.Write(ref _privatePending, 0);
+            AddPrivatePending(-_privatePending);
         }
+    }
+
+    // Under _lock: this member's private bytes and the server's sum move together.
+    private void AddPrivatePending(long delta)
+    {
+        Volatile.Write(ref _privatePending, _privatePending + delta);
+        _totals?.AddPrivate(delta);
     }
 
     // Drops this member's reference on every segment from first through last, following Next
@@ -321,4 +331,15 @@ internal sealed class MemberOutput
         public int Length;
         public int Sent;
     }
+}
+
+/// <summary>Server-wide sums of unsent output, for --max-total-pending-bytes.</summary>
+internal sealed class OutputTotals
+{
+    private long _privateBytes;
+
+    /// <summary>Private bytes (replies, WELCOME, USERS, BYE) queued over all members and not yet sent.</summary>
+    public long PrivateBytes => Volatile.Read(ref _privateBytes);
+
+    public void AddPrivate(long delta) => Interlocked.Add(ref _privateBytes, delta);
 }

@@ -3,32 +3,43 @@ using Microsoft.Extensions.Logging;
 
 namespace FastChat.Server.Internal;
 
-/// <summary>What every connection of one server shares: the hub, the pools, counters, logging.</summary>
+/// <summary>What every connection of one server shares: the hub, the pools, the limits, counters, logging.</summary>
 internal sealed class ServerContext
 {
     private readonly ConcurrentDictionary<Connection, byte> _connections = new();
     private long _nextId;
+    private long _nextPing;
     private TaskCompletionSource? _allClosed;
 
+    /// <summary>Refused connections now in their grace period (<see cref="RejectedConnection.MaxLingering"/>).</summary>
+    public int RejectsLingering;
+
     /// <summary>Builds the context of one server: pools sized for the options, counters, the hub.</summary>
-    public static ServerContext Create(ChatServerOptions options, ILogger logger, System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
+    public static ServerContext Create(ChatServerOptions options, ILogger logger, System.Diagnostics.Metrics.IMeterFactory? meterFactory = null,
+        TimeProvider? time = null, int socketBudget = int.MaxValue)
     {
-        // A log segment holds at least one longest line (issue 2: lines never straddle segments).
+        // A log segment holds at least one longest line (lines never straddle segments).
         int segmentSize = Math.Max(options.LogSegmentSize,
             PinnedBlocks.RoundUpToPage(FastChat.Protocol.ServerLineWriter.MaxLineBytes(options.MaxLineLength)));
         var pools = new ServerPools(options.MaxLineLength, options.MaxClients, segmentSize, options.MaxPendingBytes);
-        return new ServerContext(options, pools, new ServerCounters(meterFactory), logger);
+        return new ServerContext(options, pools, new ServerCounters(meterFactory), logger, time ?? TimeProvider.System, socketBudget);
     }
 
-    public ServerContext(ChatServerOptions options, ServerPools pools, ServerCounters counters, ILogger logger)
+    public ServerContext(ChatServerOptions options, ServerPools pools, ServerCounters counters, ILogger logger,
+        TimeProvider time, int socketBudget = int.MaxValue)
     {
         Options = options;
         Pools = pools;
         Counters = counters;
         Logger = logger;
+        Time = time;
+        Limits = new ConnectionLimits(options, time.TimestampFrequency);
+        Totals = new OutputTotals();
         Hub = new ChatHub(new BroadcastLog(pools.Segments), options.MaxClients, options.MaxLineLength,
-            options.MaxPendingBytes, counters, NextId, logger);
-        Linger = new Lingerer();
+            options.MaxPendingBytes, options.MaxTotalPendingBytes, Totals, counters, NextId, logger);
+        Linger = new Lingerer(time);
+        Gate = new AcceptGate(socketBudget);
+        Addresses = new AddressLimiter(options.MaxClientsPerAddress);
     }
 
     public ChatServerOptions Options { get; }
@@ -39,15 +50,31 @@ internal sealed class ServerContext
 
     public ILogger Logger { get; }
 
+    /// <summary>The clock every deadline is measured on (a fake one in tests).</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>The per-connection limits in clock ticks.</summary>
+    public ConnectionLimits Limits { get; }
+
+    public OutputTotals Totals { get; }
+
     public ChatHub Hub { get; }
 
     public Lingerer Linger { get; }
+
+    /// <summary>The sockets the server holds against its file-descriptor budget.</summary>
+    public AcceptGate Gate { get; }
+
+    public AddressLimiter Addresses { get; }
 
     /// <summary>Connections whose loops have not both ended yet (members and leaving ones).</summary>
     public int LiveConnections => _connections.Count;
 
     /// <summary>Ids are decimal integers from 1, never reused while the server runs.</summary>
     public long NextId() => Interlocked.Increment(ref _nextId);
+
+    /// <summary>PING tokens: a counter, so an answer can be matched to its PING in a capture.</summary>
+    public long NextPingToken() => Interlocked.Increment(ref _nextPing);
 
     public void Track(Connection connection) => _connections.TryAdd(connection, 0);
 
@@ -73,7 +100,52 @@ internal sealed class ServerContext
         return tcs.Task;
     }
 
-    public ICollection<Connection> Connections => _connections.Keys;
+    /// <summary>The live connections (a moment's view; the watchdog walks it).</summary>
+    public IEnumerable<Connection> Connections => _connections.Keys;
+}
+
+/// <summary>
+/// A connection's limits converted once into clock ticks, so a deadline check is a subtraction and
+/// a compare; 0 means "off".
+/// </summary>
+internal sealed class ConnectionLimits
+{
+    public ConnectionLimits(ChatServerOptions options, long ticksPerSecond)
+    {
+        TicksPerSecond = ticksPerSecond;
+        RegistrationTimeout = Ticks(options.RegistrationTimeout);
+        IdleTimeout = Ticks(options.IdleTimeout);
+        PongTimeout = Ticks(options.PongTimeout);
+        LineTimeout = Ticks(options.LineTimeout);
+        FloodTimeout = Ticks(options.FloodTimeout);
+
+        // A leaving member gets the drain timeout to take what it is owed, plus the close grace period.
+        LeaveTimeout = Ticks(options.DrainTimeout + Lingerer.GracePeriod);
+        MaxLinesPerSecond = options.MaxLinesPerSecond;
+        Burst = options.Burst;
+
+        long Ticks(TimeSpan span) => (long)(span.TotalSeconds * ticksPerSecond);
+    }
+
+    public long TicksPerSecond { get; }
+
+    public long RegistrationTimeout { get; }
+
+    public long IdleTimeout { get; }
+
+    public long PongTimeout { get; }
+
+    public long LineTimeout { get; }
+
+    public long FloodTimeout { get; }
+
+    public long LeaveTimeout { get; }
+
+    public double MaxLinesPerSecond { get; }
+
+    public int Burst { get; }
+
+    public TimeSpan ToTimeSpan(long ticks) => TimeSpan.FromSeconds(ticks / (double)TicksPerSecond);
 }
 
 /// <summary>The pools of one server, each capped (brief, style rule 4).</summary>

@@ -62,6 +62,11 @@ internal sealed class JsonEventWriter : IDisposable
             case FullEvent f:
                 _writer.WriteString("event"u8, "full"u8);
                 _writer.WriteNumber("max"u8, f.Max);
+                if (f.Scope.Length > 0)
+                {
+                    _writer.WriteString("scope"u8, f.Scope);
+                }
+
                 break;
             case ErrorEvent err:
                 _writer.WriteString("event"u8, "error"u8);
@@ -70,6 +75,10 @@ internal sealed class JsonEventWriter : IDisposable
                 break;
             case PongEvent p:
                 _writer.WriteString("event"u8, "pong"u8);
+                _writer.WriteString("token"u8, p.Token);
+                break;
+            case PingEvent p:
+                _writer.WriteString("event"u8, "ping"u8);
                 _writer.WriteString("token"u8, p.Token);
                 break;
             case ByeEvent b:

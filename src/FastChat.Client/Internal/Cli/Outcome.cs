@@ -21,12 +21,25 @@ internal sealed class Outcome
     public (int ExitCode, string? Sentence) Result() => _final switch
     {
         ByeEvent { IsQuit: true } => (ExitCodes.Ok, null),
+        FullEvent { IsPerAddress: true } f => (ExitCodes.ServerFull, f.Max >= 0
+            ? string.Create(CultureInfo.InvariantCulture, $"Too many connections from this address (the server allows {f.Max}); try again later.")
+            : "Too many connections from this address; try again later."),
         FullEvent f => (ExitCodes.ServerFull, f.Max >= 0
             ? string.Create(CultureInfo.InvariantCulture, $"The server is full ({f.Max} members); try again later.")
             : "The server is full; try again later."),
         ByeEvent { IsShutdown: true } => (ExitCodes.ServerShutdown, "The server is shutting down."),
-        ByeEvent { IsSlowConsumer: true } => (ExitCodes.ConnectionLost, "Connection to the server lost: the server cut this client off for reading too slowly."),
-        ByeEvent b => (ExitCodes.ConnectionLost, $"Connection to the server lost: the server said BYE {b.Reason}."),
+        ByeEvent b => (ExitCodes.ConnectionLost, $"Connection to the server lost: {Why(b.Reason)}"),
         _ => (ExitCodes.ConnectionLost, "Connection to the server lost."),
+    };
+
+    // The server's reasons for ending a session (docs/PROTOCOL.md "Limits"), in plain words.
+    private static string Why(string reason) => reason switch
+    {
+        "slow-consumer" => "the server cut this client off for reading too slowly.",
+        "flood" => "the server cut this client off for sending too fast for too long.",
+        "ping-timeout" or "registration-timeout" => "the server cut this client off for not answering its PING in time.",
+        "line-timeout" => "the server cut this client off for taking too long to finish a line.",
+        "wrong-protocol" => "the server did not recognise this client's protocol.",
+        _ => $"the server said BYE {reason}.",
     };
 }
