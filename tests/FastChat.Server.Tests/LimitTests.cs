@@ -170,13 +170,11 @@ public class LimitTests
         await observer.SyncAsync();
 
         // One byte a second: each byte is progress, but the line is never done.
-        long before = server.Context.Counters.BytesIn;
         int sent = 0;
         foreach (char c in "slowloris")
         {
             await slow.SendAsync(c.ToString());
-            sent++;
-            await ServerFixture.WaitUntilAsync(() => server.Context.Counters.BytesIn == before + sent, "the byte arrived");
+            await server.WaitUntilAppliedAsync(slow.Id, ++sent);
             Advance(time, TimeSpan.FromSeconds(1));
         }
 
@@ -194,9 +192,8 @@ public class LimitTests
         await using TestClient typist = await server.JoinAsync();
         await observer.SyncAsync();
 
-        long before = server.Context.Counters.BytesIn;
         await typist.SendAsync("hel");
-        await ServerFixture.WaitUntilAsync(() => server.Context.Counters.BytesIn == before + 3, "the start arrived");
+        await server.WaitUntilAppliedAsync(typist.Id, 3);
         Advance(time, TimeSpan.FromSeconds(8));
         await typist.SendAsync("lo\nwor");
         Assert.Equal($"MSG {typist.Id} hello", await observer.ReadLineAsync());
@@ -219,9 +216,10 @@ public class LimitTests
         await stuck.ReadWelcomeAsync();
         await sender.SyncAsync();
 
-        // stuck stops reading with ~2 MB owed, then quits: BYE quit waits behind that backlog.
+        // stuck stops reading with ~8 MB owed (more than the kernel's buffers take), then quits:
+        // BYE quit waits behind that backlog.
         string line = new('x', 1000);
-        for (int batch = 0; batch < 20; batch++)
+        for (int batch = 0; batch < 80; batch++)
         {
             await sender.SendAsync(string.Concat(Enumerable.Range(0, 100).Select(i => $"{batch}.{i} {line}\n")));
             await sender.ReadUntilAsync(l => l == $"MSG {sender.Id} {batch}.99 {line}");
@@ -260,11 +258,11 @@ public class LimitTests
         // (how much it buffers varies), so small asks until the server itself holds 1.5 MiB for it.
         string ping = "/ping " + new string('p', 1000) + "\n";
         string batch = string.Concat(Enumerable.Repeat(ping, 500)); // ~0.5 MB of PONGs
+        long sent = 0;
         for (int i = 0; i < 20 && server.Context.Totals.PrivateBytes < 1.5 * 1024 * 1024; i++)
         {
-            long before = server.Context.Counters.BytesIn;
             await small.SendAsync(batch);
-            await ServerFixture.WaitUntilAsync(() => server.Context.Counters.BytesIn - before == batch.Length, "the batch was read");
+            await server.WaitUntilAppliedAsync(small.Id, sent += batch.Length);
         }
 
         // big then passes the total (at ~2.5 MiB of its own) long before its own 4 MiB limit.

@@ -6,10 +6,13 @@ namespace FastChat.Server.Tests;
 /// <summary>An in-process server on a free loopback port.</summary>
 internal sealed class ServerFixture : IAsyncDisposable
 {
-    private ServerFixture(ChatServer server, IPEndPoint endPoint)
+    private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider? _fakeTime;
+
+    private ServerFixture(ChatServer server, IPEndPoint endPoint, TimeProvider? time)
     {
         Server = server;
         EndPoint = endPoint;
+        _fakeTime = time as Microsoft.Extensions.Time.Testing.FakeTimeProvider;
     }
 
     public ChatServer Server { get; }
@@ -37,10 +40,15 @@ internal sealed class ServerFixture : IAsyncDisposable
         };
         configure?.Invoke(options);
         var server = new ChatServer(options, timeProvider: time);
-        return new ServerFixture(server, server.Start());
+        return new ServerFixture(server, server.Start(), time);
     }
 
     public Task<TestClient> JoinAsync() => TestClient.JoinAsync(EndPoint);
+
+    /// <summary>Waits until the server has applied <paramref name="bytes"/> bytes from the member with this id.</summary>
+    public Task WaitUntilAppliedAsync(string? id, long bytes) =>
+        WaitUntilAsync(() => Context.Connections.Any(c => c.Member.ToString() == id && c.BytesApplied >= bytes),
+            $"member {id} had {bytes} bytes applied");
 
     public async Task<TestClient[]> JoinManyAsync(int count)
     {
@@ -76,5 +84,20 @@ internal sealed class ServerFixture : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => Server.DisposeAsync();
+    /// <summary>
+    /// Stops the server. On a fake clock the drain timeout and the close grace periods only pass
+    /// when the clock moves, so it is moved on until the stop completes (a test that failed half-way
+    /// may leave members that never read).
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        Task stop = Server.StopAsync();
+        for (int i = 0; _fakeTime is not null && !stop.IsCompleted && i < 1000; i++)
+        {
+            _fakeTime.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.WhenAny(stop, Task.Delay(5));
+        }
+
+        await stop;
+    }
 }

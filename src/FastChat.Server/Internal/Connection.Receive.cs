@@ -45,7 +45,6 @@ internal sealed partial class Connection
                     break;
                 }
 
-                _context.Counters.Received(received);
                 int total = held + received;
                 int consumed;
                 if (sniffing && !_discardInput && SniffFirstBytes(block.AsSpan(0, total)) == OperationStatus.NeedMoreData)
@@ -59,6 +58,9 @@ internal sealed partial class Connection
                     consumed = await ConsumeAsync(block, total);
                 }
 
+                // Counted once applied, so whoever sees the count sees its effects (tests do).
+                _context.Counters.Received(received);
+                Volatile.Write(ref _bytesApplied, _bytesApplied + received);
                 held = total - consumed;
                 if (held == 0)
                 {
@@ -104,11 +106,7 @@ internal sealed partial class Connection
             }
 
             consumed += ProcessLines(block.AsSpan(consumed, total - consumed), now, out bool throttled, out bool lines);
-            if (lines)
-            {
-                completed = true;
-                LinesArrived(now);
-            }
+            completed |= lines;
 
             if (!throttled || _discardInput)
             {
@@ -222,7 +220,13 @@ internal sealed partial class Connection
                     break;
                 }
 
-                lines = true;
+                if (!lines)
+                {
+                    // Stamped before any reply can go out: whoever sees the reply sees the member alive.
+                    lines = true;
+                    LinesArrived(now);
+                }
+
                 if (status == OperationStatus.InvalidData)
                 {
                     // ERR line-too-long <max>: the line is discarded up to its LF; nothing is broadcast.

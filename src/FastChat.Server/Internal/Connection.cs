@@ -24,6 +24,7 @@ internal sealed partial class Connection : IMemberTransport, ILingering
     private volatile bool _discardInput;
     private volatile bool _receiveEnded;
     private int _socketClosed;
+    private long _bytesApplied;
 
     private Connection(Socket socket, ServerContext context, EndPoint? remote, UInt128 addressKey)
     {
@@ -39,6 +40,9 @@ internal sealed partial class Connection : IMemberTransport, ILingering
     public Member Member => _member;
 
     public CloseReason CloseReason => (CloseReason)Volatile.Read(ref _closeReason);
+
+    /// <summary>Bytes received from this client and applied (framed, and each line acted on or held).</summary>
+    public long BytesApplied => Volatile.Read(ref _bytesApplied);
 
     /// <summary>
     /// Admits an accepted socket (counted by <see cref="AcceptGate.Opened"/>): WELCOME/USERS and the
@@ -183,13 +187,12 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         CloseSocket();
     }
 
-    // The first close gives the descriptor and the address's slot back.
+    // The first close gives the descriptor back.
     private void CloseSocket()
     {
         if (Interlocked.Exchange(ref _socketClosed, 1) == 0)
         {
             _context.Gate.Close(_socket);
-            _context.Addresses.Release(_addressKey);
         }
     }
 
@@ -201,10 +204,13 @@ internal sealed partial class Connection : IMemberTransport, ILingering
             return;
         }
 
-        // The member's stream must have an end before its segment references can be released.
+        // The member's stream must have an end before its segment references can be released; and
+        // its address's slot goes back only after its LEAVE, so no address is ever seen with more
+        // members than its limit.
         _context.Hub.Leave(_member);
         _member.Output.Signal.Close();
         CloseSocket();
+        _context.Addresses.Release(_addressKey);
         _member.Output.Release();
 
         if (_receiveArgs is not null)
