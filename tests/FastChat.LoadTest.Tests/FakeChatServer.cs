@@ -7,7 +7,10 @@ namespace FastChat.LoadTest.Tests;
 /// <summary>
 /// A deliberately simple FastChat look-alike for verifier tests: WELCOME, USERS, JOIN, and every
 /// chat line broadcast as MSG to every member, with injectable faults on chosen members: one
-/// broadcast dropped, one duplicated, two consecutive broadcasts swapped.
+/// broadcast dropped, one duplicated, two consecutive broadcasts swapped. It can also PING every
+/// member periodically (recording the <c>/pong</c> answers, which it does not broadcast), refuse
+/// an address's connections past a cap with <c>FULL &lt;n&gt; per-address</c>, and records the
+/// remote address of every connection.
 /// </summary>
 internal sealed class FakeChatServer : IAsyncDisposable
 {
@@ -17,8 +20,11 @@ internal sealed class FakeChatServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _tasks = [];
     private byte[]? _heldBack;
+    private readonly Dictionary<IPAddress, int> _perAddress = [];
+    private readonly List<TcpClient> _refused = [];
     private int _nextId = 1;
     private long _broadcasts;
+    private long _nextToken = 1;
 
     /// <summary>Member (by join order, 0-based) that misses broadcast <see cref="DropAt"/>.</summary>
     public int DropMember { get; init; } = -1;
@@ -35,11 +41,72 @@ internal sealed class FakeChatServer : IAsyncDisposable
 
     public long ReorderAt { get; init; } = -1;
 
+    /// <summary>Sends every member <c>PING &lt;token&gt;</c> this often (null: never).</summary>
+    public TimeSpan? PingEvery { get; init; }
+
+    /// <summary>Connections one remote address may hold; the next get <c>FULL &lt;n&gt; per-address</c> (0: no cap).</summary>
+    public int MaxPerAddress { get; init; }
+
+    /// <summary>Tokens of the PINGs sent, per member id.</summary>
+    public Dictionary<int, List<string>> PingsSent { get; } = [];
+
+    /// <summary>Tokens of the <c>/pong</c> lines received, per member id.</summary>
+    public Dictionary<int, List<string>> Pongs { get; } = [];
+
+    /// <summary>The remote address of every accepted connection, refused ones included.</summary>
+    public List<IPAddress> RemoteAddresses { get; } = [];
+
     public IPEndPoint Start()
     {
         _listener.Start();
         _tasks.Add(AcceptLoopAsync());
+        if (PingEvery is TimeSpan every)
+        {
+            _tasks.Add(PingLoopAsync(every));
+        }
+
         return (IPEndPoint)_listener.LocalEndpoint;
+    }
+
+    /// <summary>Snapshot of PINGs sent and pongs received, taken under the server's lock.</summary>
+    public (int Pings, int Pongs, int Matched) PingCounts()
+    {
+        lock (_gate)
+        {
+            int pings = PingsSent.Values.Sum(l => l.Count);
+            int pongs = Pongs.Values.Sum(l => l.Count);
+            int matched = Pongs.Sum(kv => kv.Value.Count(t => PingsSent.TryGetValue(kv.Key, out List<string>? sent) && sent.Contains(t)));
+            return (pings, pongs, matched);
+        }
+    }
+
+    private async Task PingLoopAsync(TimeSpan every)
+    {
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                lock (_gate)
+                {
+                    foreach ((int id, NetworkStream stream) in _members)
+                    {
+                        string token = (_nextToken++).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        try
+                        {
+                            stream.Write(Encoding.ASCII.GetBytes($"PING {token}\r\n"));
+                            (PingsSent.TryGetValue(id, out List<string>? l) ? l : PingsSent[id] = []).Add(token);
+                        }
+                        catch (IOException)
+                        {
+                        }
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private async Task AcceptLoopAsync()
@@ -51,8 +118,20 @@ internal sealed class FakeChatServer : IAsyncDisposable
                 TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
                 client.NoDelay = true;
                 NetworkStream stream = client.GetStream();
+                IPAddress remote = ((IPEndPoint)client.Client.RemoteEndPoint!).Address;
                 lock (_gate)
                 {
+                    RemoteAddresses.Add(remote);
+                    int held = _perAddress.GetValueOrDefault(remote);
+                    if (MaxPerAddress > 0 && held >= MaxPerAddress)
+                    {
+                        stream.Write(Encoding.ASCII.GetBytes($"FULL {MaxPerAddress} per-address\r\n"));
+                        client.Client.Shutdown(SocketShutdown.Send);
+                        _refused.Add(client);
+                        continue;
+                    }
+
+                    _perAddress[remote] = held + 1;
                     int id = _nextId++;
                     foreach ((_, NetworkStream other) in _members)
                     {
@@ -77,6 +156,16 @@ internal sealed class FakeChatServer : IAsyncDisposable
         {
             while (await reader.ReadLineAsync(_stop.Token) is { } line)
             {
+                if (line.StartsWith("/pong ", StringComparison.Ordinal))
+                {
+                    lock (_gate)
+                    {
+                        (Pongs.TryGetValue(id, out List<string>? l) ? l : Pongs[id] = []).Add(line[6..]);
+                    }
+
+                    continue;
+                }
+
                 Broadcast(Encoding.ASCII.GetBytes($"MSG {id} {line}\r\n"));
             }
         }
@@ -133,6 +222,11 @@ internal sealed class FakeChatServer : IAsyncDisposable
             foreach ((_, NetworkStream s) in _members)
             {
                 s.Dispose();
+            }
+
+            foreach (TcpClient c in _refused)
+            {
+                c.Dispose();
             }
         }
 

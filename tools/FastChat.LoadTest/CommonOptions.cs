@@ -29,6 +29,13 @@ internal sealed record CommonOptions
 
     public int PerSourceAddress { get; init; } = 25_000;
 
+    /// <summary>
+    /// Connections per loopback source address (127.x.y.z, bound before connecting) when the server
+    /// is loopback IPv4, so the server's per-address cap (default 10) refuses none; 0 = every
+    /// connection from the default address (up to <see cref="PerSourceAddress"/>).
+    /// </summary>
+    public int ClientsPerAddress { get; init; } = 8;
+
     public int ReceiveBufferBytes { get; init; }
 
     public bool Quiet { get; init; }
@@ -46,6 +53,10 @@ internal sealed record CommonOptions
             : (int)Math.Clamp(64L * 1024 * 1024 / Math.Max(1, connections), 4096, 32 * 1024);
         return Math.Max(size, 2 * (maxLine + 2));
     }
+
+    /// <summary>Connection settings for this run's options (<paramref name="firstBlock"/>: the first source-address block).</summary>
+    public ConnectSettings ConnectSettingsFor(IPEndPoint server, int receiveBufferBytes, int maxLine, int firstBlock = 0) =>
+        new(server, ConnectConcurrency, PerSourceAddress, ConnectTimeout, receiveBufferBytes, maxLine, ClientsPerAddress, firstBlock);
 
     public static TargetKind ParseTarget(string? url, out IPEndPoint? endpoint)
     {

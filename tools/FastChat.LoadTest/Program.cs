@@ -34,14 +34,15 @@ internal static class Cli
     private static readonly Option<string?> s_target = new("--target") { Description = "server URL: fastchat://127.0.0.1:6000 (default), redis://127.0.0.1:6379, nats://127.0.0.1:4222", Recursive = true };
     private static readonly Option<string> s_host = new("--host") { Description = "server address (when --target is not given)", DefaultValueFactory = _ => "127.0.0.1", Recursive = true };
     private static readonly Option<int> s_port = new("--port") { Description = "server port (when --target is not given)", DefaultValueFactory = _ => 6000, Recursive = true };
-    private static readonly Option<string?> s_spawn = new("--spawn") { Description = "start this FastChat.Server.dll (or executable) on port 0 for the run and sample its RSS/CPU", Recursive = true };
+    private static readonly Option<string?> s_spawn = new("--spawn") { Description = "start this FastChat.Server.dll (or executable) on port 0 for the run and sample its RSS/CPU; flood control off (--max-lines-per-second 0) except for attack, unless --server-arg sets it", Recursive = true };
     private static readonly Option<string[]> s_serverArg = new("--server-arg") { Description = "extra argument for the spawned server (repeatable), e.g. --server-arg=--max-clients=50", Recursive = true, AllowMultipleArgumentsPerToken = false };
     private static readonly Option<int?> s_serverPid = new("--server-pid") { Description = "sample this server process's RSS and CPU from /proc", Recursive = true };
     private static readonly Option<string?> s_out = new("--out") { Description = "write report.md, report.json, timeline.csv, metrics.csv, *.hgrm, charts and report.html here", Recursive = true };
     private static readonly Option<string[]> s_assert = new("--assert") { Description = "threshold, repeatable: p99<20ms, lost=0, dup=0, order=ok, deliveries/s>1M", Recursive = true };
     private static readonly Option<int> s_connectConcurrency = new("--connect-concurrency") { Description = "max simultaneous handshakes", DefaultValueFactory = _ => 128, Recursive = true };
     private static readonly Option<double> s_connectTimeout = new("--connect-timeout") { Description = "seconds for one connection to become ready", DefaultValueFactory = _ => 20, Recursive = true };
-    private static readonly Option<int> s_perAddress = new("--per-source-address") { Description = "connections per loopback source address (127.0.0.1, .2, ...)", DefaultValueFactory = _ => 25_000, Recursive = true };
+    private static readonly Option<int> s_perAddress = new("--per-source-address") { Description = "at most this many connections per loopback source address whatever --clients-per-address is (ephemeral ports)", DefaultValueFactory = _ => 25_000, Recursive = true };
+    private static readonly Option<int> s_clientsPerAddress = new("--clients-per-address") { Description = "loopback IPv4 servers: connections per source address 127.x.y.z (bound before connecting) so the server's per-address cap (default 10) refuses none; 0 = all from the default address", DefaultValueFactory = _ => 8, Recursive = true };
     private static readonly Option<int> s_recvBuffer = new("--recv-buffer") { Description = "receive buffer bytes per connection (default: 64 MB / connections, 4-32 KB)", Recursive = true };
     private static readonly Option<bool> s_json = new("--json") { Description = "print the JSON report on stdout (progress on stderr)", Recursive = true };
     private static readonly Option<bool> s_quiet = new("--quiet") { Description = "no progress output", Recursive = true };
@@ -50,7 +51,7 @@ internal static class Cli
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("fastchat-loadtest: load generator and delivery verifier for FastChat (and Redis/NATS pub/sub for comparison)");
-        foreach (Option o in new Option[] { s_target, s_host, s_port, s_spawn, s_serverArg, s_serverPid, s_out, s_assert, s_connectConcurrency, s_connectTimeout, s_perAddress, s_recvBuffer, s_json, s_quiet, s_maxTime })
+        foreach (Option o in new Option[] { s_target, s_host, s_port, s_spawn, s_serverArg, s_serverPid, s_out, s_assert, s_connectConcurrency, s_connectTimeout, s_perAddress, s_clientsPerAddress, s_recvBuffer, s_json, s_quiet, s_maxTime })
         {
             root.Options.Add(o);
         }
@@ -75,7 +76,7 @@ internal static class Cli
         return await parsed.InvokeAsync();
     }
 
-    private static async Task<int> ExecuteAsync(ScenarioRun scenario, ParseResult pr, string[] spawnArgs)
+    private static async Task<int> ExecuteAsync(ScenarioRun scenario, ParseResult pr, string[] spawnArgs, bool keepFloodControl)
     {
         CommonOptions common;
         List<Assertion> asserts;
@@ -95,12 +96,17 @@ internal static class Cli
                 ConnectConcurrency = pr.GetValue(s_connectConcurrency),
                 ConnectTimeout = TimeSpan.FromSeconds(pr.GetValue(s_connectTimeout)),
                 PerSourceAddress = pr.GetValue(s_perAddress),
+                ClientsPerAddress = pr.GetValue(s_clientsPerAddress),
                 ReceiveBufferBytes = pr.GetValue(s_recvBuffer),
                 Json = pr.GetValue(s_json),
                 Quiet = pr.GetValue(s_quiet),
                 MaxTime = TimeSpan.FromSeconds(pr.GetValue(s_maxTime)),
             };
             asserts = common.Asserts.Select(Assertion.Parse).ToList();
+            if (common.ClientsPerAddress < 0 || common.PerSourceAddress < 1)
+            {
+                throw new ArgumentException("--clients-per-address must be 0 or more and --per-source-address at least 1");
+            }
         }
         catch (Exception e) when (e is FormatException or ArgumentException or UriFormatException)
         {
@@ -114,14 +120,20 @@ internal static class Cli
         {
             IPEndPoint server = common.Server;
             int? pid = common.ServerPid;
+            string? spawnNote = null;
             if (common.Spawn is not null)
             {
-                spawned = await ServerProcess.StartAsync(common.Spawn, [.. spawnArgs, .. common.ServerArgs], TimeSpan.FromSeconds(30));
+                (List<string> args, spawnNote) = SpawnArguments.Build(spawnArgs, common.ServerArgs, keepFloodControl);
+                spawned = await ServerProcess.StartAsync(common.Spawn, args, TimeSpan.FromSeconds(30));
                 server = spawned.EndPoint;
                 pid = spawned.Pid;
                 if (!common.Quiet)
                 {
-                    await Console.Error.WriteLineAsync($"spawned server pid {pid} listening on {server}");
+                    await Console.Error.WriteLineAsync($"spawned server pid {pid} listening on {server}: {string.Join(' ', args.Prepend("--port 0"))}");
+                    if (spawnNote is not null)
+                    {
+                        await Console.Error.WriteLineAsync("note: " + spawnNote);
+                    }
                 }
             }
 
@@ -132,6 +144,10 @@ internal static class Cli
                 ? await SpectreProgress.RunAsync(view => scenario(common, server, pid, view, cts.Token))
                 : await scenario(common, server, pid, plain, cts.Token);
             report.Facts["server"] = spawned is not null ? $"spawned {common.Spawn} (pid {pid})" : $"{server}" + (pid is null ? "" : $" (pid {pid})");
+            if (spawnNote is not null)
+            {
+                report.Facts["server_limits"] = spawnNote;
+            }
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {

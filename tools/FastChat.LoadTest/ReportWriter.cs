@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using FastChat.LoadTest.Internal;
 using HdrHistogram;
 
 namespace FastChat.LoadTest;
@@ -84,6 +85,22 @@ internal static class ReportWriter
             sb.Append('\n');
         }
 
+        foreach (ReportTable t in r.Tables)
+        {
+            sb.Append(s_inv, $"## {t.Title}\n\n| {string.Join(" | ", t.Columns)} |\n|{string.Concat(t.Columns.Select(_ => "---|"))}\n");
+            foreach (IReadOnlyList<string> row in t.Rows)
+            {
+                sb.Append(s_inv, $"| {string.Join(" | ", row.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal)))} |\n");
+            }
+
+            sb.Append('\n');
+        }
+
+        if (r.Tables.Count > 0)
+        {
+            sb.Append("## Metrics\n\n");
+        }
+
         sb.Append("| metric | value |\n|---|---|\n");
         foreach ((string k, double v) in r.Metrics)
         {
@@ -153,6 +170,29 @@ internal static class ReportWriter
             WriteStrings(w, "assertions_failed", r.AssertionFailures);
             WriteStrings(w, "assertions_passed", r.AssertionPasses);
             WriteStrings(w, "anomalies", r.Anomalies);
+            w.WriteStartArray("tables");
+            foreach (ReportTable t in r.Tables)
+            {
+                w.WriteStartObject();
+                w.WriteString("title", t.Title);
+                WriteStrings(w, "columns", t.Columns);
+                w.WriteStartArray("rows");
+                foreach (IReadOnlyList<string> row in t.Rows)
+                {
+                    w.WriteStartObject();
+                    for (int i = 0; i < t.Columns.Count; i++)
+                    {
+                        w.WriteString(t.Columns[i], row[i]);
+                    }
+
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
             w.WriteStartArray("timeline");
             foreach (TimelineRow t in r.Timeline)
             {
@@ -179,7 +219,7 @@ internal static class ReportWriter
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    private static void WriteStrings(Utf8JsonWriter w, string name, List<string> values)
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
     {
         w.WriteStartArray(name);
         foreach (string v in values)
@@ -248,6 +288,17 @@ internal static class ReportWriter
         if (chartError is not null)
         {
             sb.Append(s_inv, $"<p>Charts unavailable: {WebUtility.HtmlEncode(chartError)}</p>");
+        }
+
+        foreach (ReportTable t in r.Tables)
+        {
+            sb.Append(s_inv, $"<h2>{WebUtility.HtmlEncode(t.Title)}</h2><table><tr>{string.Concat(t.Columns.Select(c => $"<th>{WebUtility.HtmlEncode(c)}</th>"))}</tr>");
+            foreach (IReadOnlyList<string> row in t.Rows)
+            {
+                sb.Append(s_inv, $"<tr>{string.Concat(row.Select(c => $"<td style=\"text-align:left\">{WebUtility.HtmlEncode(c)}</td>"))}</tr>");
+            }
+
+            sb.Append("</table>");
         }
 
         sb.Append("<table><tr><th>metric</th><th>value</th></tr>");

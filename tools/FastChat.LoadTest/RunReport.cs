@@ -1,3 +1,4 @@
+using FastChat.LoadTest.Internal;
 using HdrHistogram;
 
 namespace FastChat.LoadTest;
@@ -41,6 +42,9 @@ internal sealed class RunReport(string scenario)
 
     /// <summary>Named latency histograms in microseconds (e.g. "latency", "service", "schedule-lag").</summary>
     public Dictionary<string, HistogramBase> Histograms { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Tables shown before the metrics (the attack scenario's comparison and outcomes).</summary>
+    public List<ReportTable> Tables { get; } = [];
 
     /// <summary>Members with a verification problem, one line each (at most a few hundred kept).</summary>
     public List<string> Anomalies { get; } = [];

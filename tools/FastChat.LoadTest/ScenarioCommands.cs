@@ -9,10 +9,14 @@ namespace FastChat.LoadTest;
 /// <summary>Runs one scenario against a resolved server.</summary>
 internal delegate Task<RunReport> ScenarioRun(CommonOptions common, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct);
 
+/// <summary>Runs a scenario from the command line: <paramref name="spawnArgs"/> go to a spawned server, which
+/// gets flood control turned off unless <paramref name="keepFloodControl"/> (see <see cref="SpawnArguments"/>).</summary>
+internal delegate Task<int> ScenarioExecutor(ScenarioRun scenario, ParseResult parsed, string[] spawnArgs, bool keepFloodControl = false);
+
 /// <summary>The scenario subcommands and their options.</summary>
 internal static class ScenarioCommands
 {
-    public static IEnumerable<Command> All(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    public static IEnumerable<Command> All(ScenarioExecutor execute)
     {
         yield return Fanout(execute);
         yield return SlowConsumer(execute);
@@ -20,6 +24,7 @@ internal static class ScenarioCommands
         yield return Connect(execute);
         yield return Chat(execute);
         yield return Soak(execute);
+        yield return Attack(execute);
         yield return BenchVerify();
     }
 
@@ -44,7 +49,7 @@ internal static class ScenarioCommands
     private static Option<T> Opt<T>(string name, string description, T defaultValue) =>
         new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
 
-    private static Command Fanout(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    private static Command Fanout(ScenarioExecutor execute)
     {
         var cmd = new Command("fanout", "N members, K senders: deliveries/s, messages/s, MB/s, latency; every delivery verified");
         Func<ParseResult, FanoutOptions> read = AddFanoutOptions(cmd, new FanoutOptions());
@@ -56,7 +61,7 @@ internal static class ScenarioCommands
         return cmd;
     }
 
-    private static Command SlowConsumer(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    private static Command SlowConsumer(ScenarioExecutor execute)
     {
         var cmd = new Command("slow-consumer", "some members stop reading or read at a throttled rate while the rest chat: healthy members keep full delivery, laggards are cut off, server RSS stays bounded");
         Func<ParseResult, FanoutOptions> read = AddFanoutOptions(cmd, new FanoutOptions { Clients = 50, Senders = 2, Rate = 20_000, Size = 256, Duration = TimeSpan.FromSeconds(10), Warmup = TimeSpan.FromSeconds(1) });
@@ -94,7 +99,7 @@ internal static class ScenarioCommands
         return cmd;
     }
 
-    private static Command Overflow(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    private static Command Overflow(ScenarioExecutor execute)
     {
         var cmd = new Command("overflow", "more clients than --max-clients: exactly the excess gets FULL, nobody else is disturbed, slots are reused");
         var max = Opt("--max-clients", "the server's --max-clients (passed to a --spawn'ed server)", 100);
@@ -111,7 +116,7 @@ internal static class ScenarioCommands
         return cmd;
     }
 
-    private static Command Connect(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    private static Command Connect(ScenarioExecutor execute)
     {
         var cmd = new Command("connect", "connection storm and churn: connect rate, time to WELCOME, successes, member-set consistency");
         var clients = Opt("--clients", "connections in the storm", 1000);
@@ -128,7 +133,7 @@ internal static class ScenarioCommands
         return cmd;
     }
 
-    private static Command Chat(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    private static Command Chat(ScenarioExecutor execute)
     {
         var cmd = new Command("chat", "rooms-like traffic: ramped joins, think times, leave/rejoin; JOIN/LEAVE/USERS consistency and latency");
         var d = new ChatOptions();
@@ -161,7 +166,7 @@ internal static class ScenarioCommands
         return cmd;
     }
 
-    private static Command Soak(Func<ScenarioRun, ParseResult, string[], Task<int>> execute)
+    private static Command Soak(ScenarioExecutor execute)
     {
         var cmd = new Command("soak", "a steady open-model load for a long time; samples server RSS and CPU every second (see timeline.csv, server-rss.png)");
         Func<ParseResult, FanoutOptions> read = AddFanoutOptions(cmd, new FanoutOptions { Clients = 200, Senders = 4, Rate = 2000, Duration = TimeSpan.FromSeconds(300), Warmup = TimeSpan.FromSeconds(5) });
@@ -179,7 +184,75 @@ internal static class ScenarioCommands
         return cmd;
     }
 
-    /// <summary>RSS trend of a soak: growth between the first and the last quarter of the measured seconds.</summary>
+    private static Command Attack(ScenarioExecutor execute)
+    {
+        var cmd = new Command("attack", "an honest room measured alone, then while attacks run (flood, slowloris, per-address exhaustion, amplification, other protocols): honest latency/loss/order side by side and the server's answer to each attack");
+        var d = new AttackOptions();
+        var clients = Opt("--clients", "honest members", d.Clients);
+        var senders = Opt("--senders", "honest senders (members 0..K-1); each sends --rate/K, which must stay under 80 % of --server-line-rate", d.Senders);
+        var rate = Opt("--rate", "honest messages per second over all senders (open model)", d.Rate);
+        var size = Opt("--size", "honest payload bytes", d.Size);
+        var warmup = Opt("--warmup", "seconds of honest traffic before the baseline", d.Warmup.TotalSeconds);
+        var phase = Opt("--phase", "seconds of each measured phase: the baseline, then the same under attack", d.Phase.TotalSeconds);
+        var drain = Opt("--drain", "seconds to wait for in-flight honest messages at the end", d.Drain.TotalSeconds);
+        var timeout = Opt("--attack-timeout", "seconds from the start of the attacks after which the tool stops waiting for the server's answers and closes what is left", d.AttackTimeout.TotalSeconds);
+        var which = Opt<string?>("--attacks", $"comma list of {string.Join(",", AttackOptions.AllAttacks)}, or all, or none", "all");
+        var flooders = Opt("--flooders", "flood: members sending as fast as they can", d.Flooders);
+        var slowloris = Opt("--slowloris", "slowloris: connections dribbling one partial line", d.Slowloris);
+        var slowInterval = Opt("--slowloris-interval", "slowloris: seconds between two bytes", d.SlowlorisInterval.TotalSeconds);
+        var exhaust = Opt("--exhaust", "per-address exhaustion: connections from one source address", d.Exhaust);
+        var amplifiers = Opt("--amplifiers", "amplification: members sending /users without reading", d.Amplifiers);
+        var foreign = Opt("--foreign", "other protocols: connections sending a TLS ClientHello or an HTTP POST, in turn", d.Foreign);
+        var lineRate = Opt("--server-line-rate", "the server's --max-lines-per-second (0 = none): bounds the honest rate and what a flood may get relayed (a spawned server's own --server-arg value wins)", d.ServerLineRate);
+        var burst = Opt("--server-burst", "the server's --burst (a spawned server's own --server-arg value wins)", d.ServerBurst);
+        foreach (Option o in new Option[] { clients, senders, rate, size, warmup, phase, drain, timeout, which, flooders, slowloris, slowInterval, exhaust, amplifiers, foreign, lineRate, burst })
+        {
+            cmd.Options.Add(o);
+        }
+
+        cmd.SetAction((pr, _) =>
+        {
+            var o = new AttackOptions
+            {
+                Clients = pr.GetValue(clients),
+                Senders = pr.GetValue(senders),
+                Rate = pr.GetValue(rate),
+                Size = pr.GetValue(size),
+                Warmup = TimeSpan.FromSeconds(pr.GetValue(warmup)),
+                Phase = TimeSpan.FromSeconds(pr.GetValue(phase)),
+                Drain = TimeSpan.FromSeconds(pr.GetValue(drain)),
+                AttackTimeout = TimeSpan.FromSeconds(pr.GetValue(timeout)),
+                Flooders = pr.GetValue(flooders),
+                Slowloris = pr.GetValue(slowloris),
+                SlowlorisInterval = TimeSpan.FromSeconds(pr.GetValue(slowInterval)),
+                Exhaust = pr.GetValue(exhaust),
+                Amplifiers = pr.GetValue(amplifiers),
+                Foreign = pr.GetValue(foreign),
+                ServerLineRate = pr.GetValue(lineRate),
+                ServerBurst = pr.GetValue(burst),
+            };
+
+            // The attack needs the server's limits as they are: a spawned server keeps its flood control.
+            string? attacks = pr.GetValue(which);
+            return execute((c, s, pid, view, ct) =>
+            {
+                AttackOptions effective = c.Spawn is null ? o with { Attacks = AttackOptions.ParseAttacks(attacks) } : o with
+                {
+                    Attacks = AttackOptions.ParseAttacks(attacks),
+                    ServerLineRate = SpawnArguments.Number(c.ServerArgs, SpawnArguments.LineRateOption) ?? o.ServerLineRate,
+                    ServerBurst = (int)(SpawnArguments.Number(c.ServerArgs, "--burst") ?? o.ServerBurst),
+                };
+                return AttackScenario.RunAsync(c, effective, s, pid, view, ct);
+            }, pr, [], keepFloodControl: true);
+        });
+        return cmd;
+    }
+
+    /// <summary>
+    /// RSS trend of a soak over the measured seconds: growth between the first and the last quarter,
+    /// and the slope of a least-squares line through every sample, in MB per hour (one sample per
+    /// second, so a single spike moves it far less than it moves the quarters).
+    /// </summary>
     internal static void SoakTrend(RunReport r)
     {
         var measured = r.Timeline.Where(t => t.Phase == "measure" && t.ServerRssMb > 0).ToList();
@@ -193,6 +266,33 @@ internal static class ScenarioCommands
             r.Set("soak_rss_drift_mb", last - first);
             r.Set("soak_server_cpu_avg_pct", measured.Average(t => t.ServerCpuPercent));
         }
+
+        if (measured.Count >= 2)
+        {
+            (double slope, double r2) = LinearFit(measured.Select(t => (t.Seconds, t.ServerRssMb)).ToList());
+            r.Set("soak_rss_drift_mb_per_h", slope * 3600);
+            r.Set("soak_rss_fit_r2", r2);
+            r.Set("soak_rss_samples", measured.Count);
+            r.Set("soak_measured_s", measured[^1].Seconds - measured[0].Seconds);
+        }
+    }
+
+    /// <summary>Least-squares slope of y over x and the fit's R^2 (0 when y does not vary).</summary>
+    internal static (double Slope, double R2) LinearFit(IReadOnlyList<(double X, double Y)> points)
+    {
+        double mx = points.Average(p => p.X);
+        double my = points.Average(p => p.Y);
+        double sxy = 0, sxx = 0, syy = 0;
+        foreach ((double x, double y) in points)
+        {
+            sxy += (x - mx) * (y - my);
+            sxx += (x - mx) * (x - mx);
+            syy += (y - my) * (y - my);
+        }
+
+        double slope = sxx == 0 ? 0 : sxy / sxx;
+        double r2 = sxx == 0 || syy == 0 ? 0 : sxy * sxy / (sxx * syy);
+        return (slope, r2);
     }
 
     /// <summary>Adds the fanout options (with the given defaults) to a command; returns their reader.</summary>
@@ -210,7 +310,9 @@ internal static class ScenarioCommands
         var drain = Opt("--drain", "seconds to wait for in-flight messages after sending stops", d.Drain.TotalSeconds);
         var sample = Opt("--order-sample", "messages in the same-order / fan-out spread sample", d.OrderSample);
         var channel = Opt("--channel", "Redis channel / NATS subject", d.Channel);
-        foreach (Option o in new Option[] { clients, senders, rate, stages, window, probe, size, duration, warmup, drain, sample, channel })
+        var churnRate = Opt("--churn-rate", "FastChat: extra members joining per second while sending (each leaves after --churn-hold); 0 = none", d.ChurnRate);
+        var churnHold = Opt("--churn-hold", "seconds each churning member stays", d.ChurnHold.TotalSeconds);
+        foreach (Option o in new Option[] { clients, senders, rate, stages, window, probe, size, duration, warmup, drain, sample, channel, churnRate, churnHold })
         {
             cmd.Options.Add(o);
         }
@@ -229,6 +331,8 @@ internal static class ScenarioCommands
             Drain = TimeSpan.FromSeconds(pr.GetValue(drain)),
             OrderSample = pr.GetValue(sample),
             Channel = pr.GetValue(channel)!,
+            ChurnRate = pr.GetValue(churnRate),
+            ChurnHold = TimeSpan.FromSeconds(pr.GetValue(churnHold)),
         };
     }
 

@@ -11,8 +11,11 @@ internal enum ConnectOutcome : byte
     /// <summary>Ready (FastChat WELCOME, Redis subscribe confirmation, NATS PONG).</summary>
     Ready,
 
-    /// <summary>FastChat <c>FULL</c>: refused because the server is full.</summary>
+    /// <summary>FastChat <c>FULL &lt;max&gt;</c>: refused because the server is full.</summary>
     Full,
+
+    /// <summary>FastChat <c>FULL &lt;max&gt; per-address</c>: refused because the source address holds the server's per-address maximum.</summary>
+    FullPerAddress,
 
     /// <summary>Connect or handshake failed, or the connection closed first.</summary>
     Failed,
@@ -30,6 +33,11 @@ internal sealed class ClientConnection : IDisposable
     private byte[]? _rented;
     private readonly TaskCompletionSource<ConnectOutcome> _handshake =
         new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // One writer at a time: a /pong from the receive loop must not land inside a sender's batch
+    // (a partial send leaves half a line on the wire). Uncontended, a wait completes synchronously.
+    private readonly SemaphoreSlim _sendGate = new(1, 1);
+    private long _pongs;
     private LineFramer _framer;
     private AsyncSignal? _resume;
     private volatile bool _paused;
@@ -68,6 +76,9 @@ internal sealed class ClientConnection : IDisposable
     public string? CloseReason { get; private set; }
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary><c>/pong</c> lines sent in answer to the server's <c>PING</c>.</summary>
+    public long PongsSent => Volatile.Read(ref _pongs);
 
     public void CompleteHandshake(ConnectOutcome outcome) => _handshake.TrySetResult(outcome);
 
@@ -245,18 +256,71 @@ internal sealed class ClientConnection : IDisposable
         return rest.Length;
     }
 
-    /// <summary>Sends all of <paramref name="data"/> (loops on partial sends).</summary>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> data)
+    /// <summary>Sends all of <paramref name="data"/> (loops on partial sends), after any send in progress.</summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken ct = default)
     {
-        while (!data.IsEmpty)
+        await _sendGate.WaitAsync(ct);
+        try
         {
-            int n = await Socket.SendAsync(data, SocketFlags.None);
-            data = data[n..];
+            while (!data.IsEmpty)
+            {
+                int n = await Socket.SendAsync(data, SocketFlags.None, ct);
+                data = data[n..];
+            }
+        }
+        finally
+        {
+            _sendGate.Release();
+        }
+    }
+
+    /// <summary>Sends all of <paramref name="buffer"/>[<paramref name="offset"/>..+<paramref name="count"/>]
+    /// with blocking sends (the open-model scheduler thread), after any send in progress.</summary>
+    public void Send(byte[] buffer, int offset, int count)
+    {
+        _sendGate.Wait();
+        try
+        {
+            int end = offset + count;
+            while (offset < end)
+            {
+                offset += Socket.Send(buffer, offset, end - offset, SocketFlags.None);
+            }
+        }
+        finally
+        {
+            _sendGate.Release();
         }
     }
 
     /// <summary>Sends a rare control reply (NATS PONG) without awaiting it.</summary>
-    public void Post(byte[] data) => _ = SendAsync(data).AsTask();
+    public void Post(byte[] data) => _ = PostAsync(data);
+
+    /// <summary>
+    /// Answers the server's <c>PING &lt;token&gt;</c> with <c>/pong &lt;token&gt;</c> (docs/PROTOCOL.md
+    /// section 11) without blocking the receive loop; not a chat message, so nothing counts it as one.
+    /// </summary>
+    public void AnswerPing(ReadOnlySpan<byte> token)
+    {
+        byte[] line = new byte[7 + token.Length];
+        "/pong "u8.CopyTo(line);
+        token.CopyTo(line.AsSpan(6));
+        line[^1] = (byte)'\n';
+        Interlocked.Increment(ref _pongs);
+        Post(line);
+    }
+
+    private async Task PostAsync(byte[] data)
+    {
+        try
+        {
+            await SendAsync(data);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The connection is ending; its receive loop reports why.
+        }
+    }
 
     public void MarkClosed(string reason)
     {

@@ -5,58 +5,78 @@ using System.Net.Sockets;
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>Settings for opening many client connections.</summary>
+/// <param name="ClientsPerAddress">Connections per loopback source address so a server's per-address
+/// cap admits them all (0: only <paramref name="PerSourceAddress"/> spreads them).</param>
+/// <param name="FirstAddressBlock">The first <see cref="SourceAddresses"/> block this connector uses, so
+/// groups of connections (members, churners, attackers) never share an address.</param>
 internal sealed record ConnectSettings(
     IPEndPoint Server,
     int Concurrency = 128,
     int PerSourceAddress = 25_000,
     TimeSpan? Timeout = null,
     int ReceiveBufferBytes = 16 * 1024,
-    int MaxLineLength = 4096);
+    int MaxLineLength = 4096,
+    int ClientsPerAddress = 0,
+    int FirstAddressBlock = 0)
+{
+    /// <summary>Connections per source address actually used: the smaller of the two limits.</summary>
+    public int PerAddress => ClientsPerAddress > 0 ? Math.Min(ClientsPerAddress, PerSourceAddress) : PerSourceAddress;
+}
 
 /// <summary>
 /// Opens connections with a bounded number of handshakes in flight (a storm of SYNs overflows the
 /// listen backlog; the C harness uses the same 128 default), spreading sockets over loopback source
-/// addresses 127.0.0.1, 127.0.0.2, ... past <see cref="ConnectSettings.PerSourceAddress"/> each: one
-/// source address has about 28k ephemeral ports (net.ipv4.ip_local_port_range 32768-60999).
+/// addresses 127.0.0.1, 127.0.0.2, ... (<see cref="SourceAddresses"/>): <see cref="ConnectSettings.ClientsPerAddress"/>
+/// each so the server's per-address cap refuses none, and never more than
+/// <see cref="ConnectSettings.PerSourceAddress"/>: one source address has about 28k ephemeral ports
+/// (net.ipv4.ip_local_port_range 32768-60999).
 /// </summary>
 internal sealed class Connector : IDisposable
 {
     private readonly ConnectSettings _settings;
     private readonly SemaphoreSlim _gate;
-    private readonly byte[] _slab;
+    private readonly byte[]? _slab;
 
+    /// <param name="capacity">Connections (indexes 0..capacity-1) sharing one pinned slab of receive
+    /// buffers; 0 = any index, each connection with a buffer of its own (churners, attackers: few at
+    /// a time, many over a run).</param>
     public Connector(ConnectSettings settings, int capacity)
     {
         _settings = settings;
         _gate = new SemaphoreSlim(settings.Concurrency);
 
         // One pinned slab for every receive buffer: no per-connection pinning, no GC moves (POH).
-        _slab = GC.AllocateUninitializedArray<byte>(checked(capacity * settings.ReceiveBufferBytes), pinned: true);
+        _slab = capacity > 0 ? GC.AllocateUninitializedArray<byte>(checked(capacity * settings.ReceiveBufferBytes), pinned: true) : null;
         Capacity = capacity;
     }
 
+    /// <summary>Connections the slab holds; 0 when every connection has its own buffer.</summary>
     public int Capacity { get; }
+
+    public ConnectSettings Settings => _settings;
 
     public List<Task> ReceiveLoops { get; } = [];
 
     /// <summary>The source address used for connection <paramref name="index"/> (null: let the kernel pick).</summary>
-    public static IPAddress? SourceAddressFor(int index, int perAddress, IPAddress server)
-    {
-        if (index < perAddress || !IPAddress.IsLoopback(server) || server.AddressFamily != AddressFamily.InterNetwork)
-        {
-            return null;
-        }
+    public static IPAddress? SourceAddressFor(int index, int perAddress, IPAddress server) =>
+        SourceAddresses.For(index, perAddress, 0, server);
 
-        int n = 1 + (index / perAddress);
-        return n > 254 ? null : new IPAddress(new byte[] { 127, 0, 0, (byte)n });
-    }
+    /// <summary>The source address this connector gives connection <paramref name="index"/>.</summary>
+    public IPAddress? SourceAddressOf(int index) =>
+        SourceAddresses.For(index, _settings.PerAddress, _settings.FirstAddressBlock, _settings.Server.Address);
+
+    /// <summary>Address blocks the first <paramref name="connections"/> connections of this connector take.</summary>
+    public int BlocksFor(int connections) =>
+        SourceAddresses.CanSpread(_settings.Server.Address) ? SourceAddresses.BlocksFor(connections, _settings.PerAddress) : 0;
 
     /// <summary>
     /// Connects connection <paramref name="index"/>, installs its sink, starts its receive loop, sends
     /// <paramref name="hello"/> and waits for the handshake outcome (the sink completes it).
+    /// <paramref name="bindTo"/> overrides the source address (an attack from one address).
     /// </summary>
     public async Task<(ClientConnection? Connection, ConnectOutcome Outcome, long HandshakeTicks)> ConnectAsync(
-        int index, Func<ClientConnection, LineSink> sinkFactory, ReadOnlyMemory<byte> hello, CancellationToken ct, int receiveBufferSize = 0)
+        int index, Func<ClientConnection, LineSink> sinkFactory, ReadOnlyMemory<byte> hello, CancellationToken ct, int receiveBufferSize = 0,
+        IPAddress? bindTo = null)
     {
         await _gate.WaitAsync(ct);
         long start = Stopwatch.GetTimestamp();
@@ -64,7 +84,7 @@ internal sealed class Connector : IDisposable
         ClientConnection? connection = null;
         try
         {
-            IPAddress? source = SourceAddressFor(index, _settings.PerSourceAddress, _settings.Server.Address);
+            IPAddress? source = bindTo ?? SourceAddressOf(index);
             if (source is not null)
             {
                 socket.Bind(new IPEndPoint(source, 0));
@@ -80,7 +100,8 @@ internal sealed class Connector : IDisposable
             timeout.CancelAfter(_settings.Timeout ?? TimeSpan.FromSeconds(20));
             await socket.ConnectAsync(_settings.Server, timeout.Token);
             int size = _settings.ReceiveBufferBytes;
-            connection = new ClientConnection(index, socket, _slab.AsMemory(index * size, size), _settings.MaxLineLength);
+            Memory<byte> buffer = _slab is null ? new byte[size] : _slab.AsMemory(index * size, size);
+            connection = new ClientConnection(index, socket, buffer, _settings.MaxLineLength);
             connection.Sink = sinkFactory(connection);
             lock (ReceiveLoops)
             {

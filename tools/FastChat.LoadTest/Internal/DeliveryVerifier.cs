@@ -145,6 +145,12 @@ internal sealed class DeliveryVerifier
         return DeliveryClass.Late;
     }
 
+    /// <summary>
+    /// Adds a line that is not one of the verified senders' (a flooder's relayed line) to the hash
+    /// chain, so receivers that agree on the order agree on where those lines fell too.
+    /// </summary>
+    public void MixIntoOrder(ulong key) => OrderHash = (OrderHash ^ key) * FnvPrime;
+
     /// <summary>Messages of <paramref name="sender"/> never received although <paramref name="sent"/> were sent.</summary>
     public long TailMissing(int sender, long sent) => Math.Max(0, sent - _next[sender]);
 

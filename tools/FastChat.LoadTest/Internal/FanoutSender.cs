@@ -147,11 +147,7 @@ internal sealed class FanoutSender
         int length = Fill(count, now, schedule);
         try
         {
-            int offset = 0;
-            while (offset < length)
-            {
-                offset += _connection.Socket.Send(_buffer, offset, length - offset, System.Net.Sockets.SocketFlags.None);
-            }
+            _connection.Send(_buffer, 0, length);
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
         {

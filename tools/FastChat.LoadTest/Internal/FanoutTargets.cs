@@ -133,10 +133,16 @@ internal sealed class FastChatTarget : FanoutTarget
                     r.Users++;
                     break;
 
-                // FULL <max>
+                // FULL <max> [per-address]
                 case ServerLineKind.Full:
-                    r.Connection.SetCloseReason("full");
-                    r.Connection.CompleteHandshake(ConnectOutcome.Full);
+                    bool perAddress = !l.Rest.IsEmpty;
+                    r.Connection.SetCloseReason(perAddress ? "full:" + Encoding.ASCII.GetString(l.Rest) : "full");
+                    r.Connection.CompleteHandshake(perAddress ? ConnectOutcome.FullPerAddress : ConnectOutcome.Full);
+                    break;
+
+                // PING <token>: private, not part of the global order; answered at once.
+                case ServerLineKind.Ping:
+                    r.Connection.AnswerPing(l.Argument);
                     break;
 
                 // BYE <reason>

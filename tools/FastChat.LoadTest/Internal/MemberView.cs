@@ -48,6 +48,9 @@ internal sealed class MemberView : LineSink
 
     public string? FullMax { get; private set; }
 
+    /// <summary>The scope of a <c>FULL</c> (<c>per-address</c>), null for a server-wide one.</summary>
+    public string? FullScope { get; private set; }
+
     public long Errors { get; private set; }
 
     public override void OnLine(ReadOnlySpan<byte> line, long nowTicks)
@@ -135,11 +138,17 @@ internal sealed class MemberView : LineSink
 
                 break;
 
-            // FULL <max>
+            // FULL <max> [per-address]
             case ServerLineKind.Full:
                 FullMax = Encoding.ASCII.GetString(l.Argument);
-                Connection.SetCloseReason("full");
-                Connection.CompleteHandshake(ConnectOutcome.Full);
+                FullScope = l.Rest.IsEmpty ? null : Encoding.ASCII.GetString(l.Rest);
+                Connection.SetCloseReason(FullScope is null ? "full" : "full:" + FullScope);
+                Connection.CompleteHandshake(FullScope is null ? ConnectOutcome.Full : ConnectOutcome.FullPerAddress);
+                break;
+
+            // PING <token>: private, outside the global order (the line index still counts it).
+            case ServerLineKind.Ping:
+                Connection.AnswerPing(l.Argument);
                 break;
 
             // BYE <reason>

@@ -48,6 +48,11 @@ internal sealed record FanoutOptions
 
     /// <summary>SO_RCVBUF of stalled members (small: the server's pending limit is reached sooner).</summary>
     public int StalledReceiveBuffer { get; init; } = 4096;
+
+    /// <summary>FastChat: extra members joining per second while sending runs (0 = none); each stays <see cref="ChurnHold"/>.</summary>
+    public double ChurnRate { get; init; }
+
+    public TimeSpan ChurnHold { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
@@ -83,11 +88,9 @@ internal static class FanoutScenario
         int extraSenders = target.SendersAreMembers ? 0 : k;
         int total = o.Clients + extraSenders;
         int maxLine = Math.Max(o.Size, PayloadCodec.MaxHeaderLength) + 256;
-        using var connector = new Connector(
-            new ConnectSettings(server, common.ConnectConcurrency, common.PerSourceAddress, common.ConnectTimeout,
-                common.ReceiveBufferFor(total, maxLine), MaxServerLine),
-            total);
-        CheckFileLimit(total, report, progress);
+        using var connector = new Connector(common.ConnectSettingsFor(server, common.ReceiveBufferFor(total, maxLine), MaxServerLine), total);
+        bool churn = o.ChurnRate > 0 && common.Target == TargetKind.FastChat;
+        CheckFileLimit(total + (churn ? Churner.Concurrent(o.ChurnRate, o.ChurnHold) : 0), report, progress);
 
         await using var monitor = new RunMonitor(serverPid);
         long rssBefore = monitor.ServerRssNowKb();
@@ -98,7 +101,7 @@ internal static class FanoutScenario
         long connectStart = Stopwatch.GetTimestamp();
         var handshakeMicros = LatencyRecorders.NewHistogram();
         var tasks = new Task[total];
-        int ready = 0, full = 0, failed = 0;
+        int ready = 0, full = 0, fullPerAddress = 0, failed = 0;
         int firstStalled = o.Clients - o.StalledMembers;
         if (o.StalledMembers > 0 && (firstStalled < 1 || (target.SendersAreMembers && firstStalled <= k)))
         {
@@ -134,6 +137,10 @@ internal static class FanoutScenario
                     {
                         full++;
                     }
+                    else if (outcome == ConnectOutcome.FullPerAddress)
+                    {
+                        fullPerAddress++;
+                    }
                     else
                     {
                         failed++;
@@ -148,9 +155,11 @@ internal static class FanoutScenario
         report.Set("connect_s", connectSeconds);
         report.Set("clients_ready", ready);
         report.Set("refused_full", full);
+        report.Set("refused_full_per_address", fullPerAddress);
         report.Set("connections_failed", failed);
         report.Histograms["handshake"] = handshakeMicros;
-        progress.Phase("connect", $"{ready} ready, {full} FULL, {failed} failed in {connectSeconds:F2} s");
+        progress.Phase("connect", $"{ready} ready, {full} FULL, {fullPerAddress} FULL per-address, {failed} failed in {connectSeconds:F2} s");
+        report.Facts["source_addresses"] = SourceAddressFact(connector, total);
 
         var senderConns = new List<(FanoutReceiver Recv, int SenderIndex)>();
         for (int s = 0; s < k; s++)
@@ -237,6 +246,13 @@ internal static class FanoutScenario
             ? $"open model, {string.Join(", ", stages.Select(st => $"{st.RatePerSecond:N0} msg/s" + (st.Duration == Timeout.InfiniteTimeSpan ? "" : $" for {st.Duration.TotalSeconds:F0} s")))} over {k} senders, warm-up {o.Warmup.TotalSeconds:F0} s, measure {o.Duration.TotalSeconds:F0} s"
             : $"closed model, window {o.Window} per sender x {k}, warm-up {o.Warmup.TotalSeconds:F0} s, measure {o.Duration.TotalSeconds:F0} s");
 
+        // Churners come and go from the start of sending to the end of the measured window, from
+        // source addresses after the members' own.
+        using Churner? churner = churn
+            ? new Churner(common.ConnectSettingsFor(server, 4096, MaxServerLine, connector.BlocksFor(total)), o.ChurnRate, o.ChurnHold)
+            : null;
+        Task churnLoop = churner?.RunAsync(measureEnd, ct) ?? Task.CompletedTask;
+
         var timeline = new Timeline(report, monitor, run, members, senders, progress);
         double toolCpuStart = 0, toolCpuEnd = 0;
         double serverCpuStart = 0, serverCpuEnd = 0;
@@ -293,6 +309,8 @@ internal static class FanoutScenario
         }
 
         report.Set("drain_s", Seconds(Stopwatch.GetTimestamp() - drainStart));
+        await churnLoop;
+        churner?.Report(report);
 
         // A laggard cannot see that the server cut it off before it has read what the kernels still
         // hold ahead of the BYE / EOF (at a throttled rate that can take minutes): lift the throttle
@@ -334,6 +352,7 @@ internal static class FanoutScenario
         report.Set("MB/s", bytes / window / 1e6);
         report.Set("payload_bytes", PayloadCodec.Length(o.Size, run.MeasureEnd - run.Epoch, k - 1, sent.Max(), 0));
         report.Set("send_batches", senders.Sum(s => s.Batches));
+        report.Set("pings_answered", receivers.Sum(r => r?.Connection.PongsSent ?? 0));
         long reads = members.Sum(m => m.Connection.Reads);
         report.Set("deliveries_per_read", reads == 0 ? 0 : members.Sum(m => m.TotalDeliveries) / (double)reads);
 
@@ -401,7 +420,8 @@ internal static class FanoutScenario
         report.Facts["target"] = $"{common.Target} {server}";
         report.Facts["model"] = openModel ? "open (rate)" : $"closed (window {o.Window})";
         report.Facts["config"] = string.Create(CultureInfo.InvariantCulture,
-            $"clients={o.Clients} senders={k} {(openModel ? $"rate={stages[0].RatePerSecond}" : $"window={o.Window}")} size={o.Size} warmup={o.Warmup.TotalSeconds}s duration={window}s drain={o.Drain.TotalSeconds}s");
+            $"clients={o.Clients} senders={k} {(openModel ? $"rate={stages[0].RatePerSecond}" : $"window={o.Window}")} size={o.Size} warmup={o.Warmup.TotalSeconds}s duration={window}s drain={o.Drain.TotalSeconds}s") +
+            (churn ? string.Create(CultureInfo.InvariantCulture, $" churn={o.ChurnRate}/s hold={o.ChurnHold.TotalSeconds}s") : "");
         Cleanup(receivers);
         await Task.WhenAny(Task.WhenAll(connector.ReceiveLoops), Task.Delay(2000, CancellationToken.None));
         return report;
@@ -568,6 +588,23 @@ internal static class FanoutScenario
         {
             r?.Connection.Dispose();
         }
+    }
+
+    /// <summary>How the connections of <paramref name="connector"/> were spread over source addresses (a report fact).</summary>
+    internal static string SourceAddressFact(Connector connector, int connections)
+    {
+        ConnectSettings s = connector.Settings;
+        if (!SourceAddresses.CanSpread(s.Server.Address))
+        {
+            return $"the kernel's choice (the server {s.Server.Address} is not loopback IPv4)";
+        }
+
+        int blocks = connector.BlocksFor(connections);
+        string first = SourceAddresses.Block(s.FirstAddressBlock)?.ToString() ?? "127.0.0.1";
+        string last = SourceAddresses.Block(s.FirstAddressBlock + blocks - 1)?.ToString() ?? "127.0.0.1";
+        return s.ClientsPerAddress > 0
+            ? $"{connections} connections, at most {s.PerAddress} per address, over {blocks} loopback addresses {first} .. {last} (--clients-per-address)"
+            : $"{connections} connections, at most {s.PerAddress} per address, over {blocks} loopback addresses {first} .. {last} (--clients-per-address 0: spread only for ephemeral ports)";
     }
 
     internal static void CheckFileLimit(int connections, RunReport report, IProgressView progress)

@@ -15,11 +15,11 @@ internal sealed class MemberPool : IDisposable
     private readonly Connector _connector;
     private readonly Lock _gate = new();
     private int _nextIndex;
+    private long _pongsOfClosed;
 
     public MemberPool(CommonOptions common, IPEndPoint server, int capacity, long epoch = 0, Action<long>? latencyTicks = null)
     {
-        _connector = new Connector(new ConnectSettings(server, common.ConnectConcurrency, common.PerSourceAddress, common.ConnectTimeout,
-            common.ReceiveBufferBytes > 0 ? common.ReceiveBufferBytes : 4096, FanoutScenario.MaxServerLine), capacity);
+        _connector = new Connector(common.ConnectSettingsFor(server, common.ReceiveBufferBytes > 0 ? common.ReceiveBufferBytes : 4096, FanoutScenario.MaxServerLine), capacity);
         Epoch = epoch;
         LatencyTicks = latencyTicks;
     }
@@ -35,6 +35,9 @@ internal sealed class MemberPool : IDisposable
     public int Ready { get; private set; }
 
     public int Full { get; private set; }
+
+    /// <summary>Refused with <c>FULL &lt;n&gt; per-address</c>: the source address held the server's per-address maximum.</summary>
+    public int FullPerAddress { get; private set; }
 
     public int Failed { get; private set; }
 
@@ -87,6 +90,9 @@ internal sealed class MemberPool : IDisposable
                     Full++;
                     FullMax.Add(view!.FullMax ?? "?");
                     return null;
+                case ConnectOutcome.FullPerAddress:
+                    FullPerAddress++;
+                    return null;
                 default:
                     Failed++;
                     return null;
@@ -103,6 +109,7 @@ internal sealed class MemberPool : IDisposable
             ClosedConsistencyErrors += m.ConsistencyErrors;
             ClosedOutOfOrder += m.OutOfOrder;
             ClosedFirstError ??= m.FirstError;
+            _pongsOfClosed += m.Connection.PongsSent;
         }
 
         m.Connection.Dispose();
@@ -146,7 +153,10 @@ internal sealed class MemberPool : IDisposable
     {
         r.Set("ready", Ready);
         r.Set("refused_full", Full);
+        r.Set("refused_full_per_address", FullPerAddress);
         r.Set("connections_failed", Failed);
+        r.Set("pings_answered", _pongsOfClosed + Live.Sum(m => m.Connection.PongsSent));
+        r.Facts["source_addresses"] = FanoutScenario.SourceAddressFact(_connector, Used);
         r.Histograms["handshake"] = Handshake;
         bool any = Handshake.TotalCount > 0;
         r.Set("handshake_p50", any ? Handshake.GetValueAtPercentile(50) / 1000.0 : 0);
