@@ -15,6 +15,13 @@
 #                          LOADTEST=all: for every server and config, so both tools give the comparison;
 #                          LOADTEST=0: the C harness only
 #   FC_ARGS=""             extra FastChat server arguments (e.g. --max-pending-bytes 4194304)
+#   FC_LIMITS="--max-clients-per-address 0 --max-lines-per-second 0 --registration-timeout 0 --idle-timeout 0"
+#                          the per-client limits FastChat turns off here, as Redis and NATS have none
+#                          in these runs: the senders send as fast as they can from one address and the
+#                          C harness does not answer PING (FC_LIMITS="" for a server without them)
+#   FC_SERVER_DLL=path     run this FastChat.Server.dll instead of building the tree's
+#   FC_BASE_DLL=path       with SERVERS="fastchat fastchat-base": a second FastChat build (say, the
+#                          commit before a change) run side by side, with FC_BASE_ARGS (default none)
 #   ARTIFACTS=/tmp/art-compare  dotnet --artifacts-path;  OUT=/tmp/fastchat-compare-<time>  raw JSON
 #   FANOUT=/tmp/fanout     where the C harness is built
 #   REPORT_ONLY=1 OUT=DIR  only print the table of an earlier run's raw JSON in DIR
@@ -33,6 +40,7 @@ SERVERS="${SERVERS:-fastchat redis nats}"
 RUNS="${RUNS:-1}"
 LOADTEST="${LOADTEST:-1}"
 FC_ARGS="${FC_ARGS:-}"
+FC_LIMITS="${FC_LIMITS---max-clients-per-address 0 --max-lines-per-second 0 --registration-timeout 0 --idle-timeout 0}"
 ARTIFACTS="${ARTIFACTS:-/tmp/art-compare}"
 FANOUT="${FANOUT:-/tmp/fanout}"
 OUT="${OUT:-/tmp/fastchat-compare-$(date -u +%Y%m%dT%H%M%SZ)}"
@@ -47,6 +55,8 @@ servers=""
 for s in $SERVERS; do
   case "$s" in
     fastchat) servers+=" fastchat" ;;
+    fastchat-base) [[ -n "${FC_BASE_DLL:-}" && -f "${FC_BASE_DLL:-}" ]] || die "fastchat-base needs FC_BASE_DLL=<path to FastChat.Server.dll>"
+                   servers+=" fastchat-base" ;;
     redis) if command -v redis-server >/dev/null; then servers+=" redis"
            else log "redis-server not found: skipping Redis (install: sudo apt-get install -y redis-server)"; fi ;;
     nats)  if command -v nats-server >/dev/null; then servers+=" nats"
@@ -61,7 +71,7 @@ dotnet build "$repo/src/FastChat.Server" -c Release --artifacts-path "$ARTIFACTS
   || { tail -20 "$OUT/build-server.log" >&2; die "server build failed"; }
 dotnet build "$repo/tools/FastChat.LoadTest" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >"$OUT/build-loadtest.log" 2>&1 \
   || { tail -20 "$OUT/build-loadtest.log" >&2; die "load tester build failed"; }
-SRV_DLL="$ARTIFACTS/bin/FastChat.Server/release/FastChat.Server.dll"
+SRV_DLL="${FC_SERVER_DLL:-$ARTIFACTS/bin/FastChat.Server/release/FastChat.Server.dll}"
 LT_DLL="$ARTIFACTS/bin/FastChat.LoadTest/release/fastchat-loadtest.dll"
 [[ -f "$SRV_DLL" && -f "$LT_DLL" ]] || die "build outputs not found under $ARTIFACTS/bin"
 [[ -f "$harness_src" ]] || die "C harness not found at $harness_src"
@@ -79,12 +89,19 @@ start_server() {   # $1 = fastchat|redis|nats; sets SPID, SPORT
   case "$kind" in
     fastchat)
       # shellcheck disable=SC2086
-      dotnet "$SRV_DLL" --bind 127.0.0.1 --port 0 --stats-interval 0 --max-clients 19000 $FC_ARGS >"$out" 2>"$OUT/server-$1.err" &
+      dotnet "$SRV_DLL" --bind 127.0.0.1 --port 0 --stats-interval 0 --max-clients 19000 $FC_LIMITS $FC_ARGS >"$out" 2>"$OUT/server-$1.err" &
       SPID=$!
       # 30 s: a cold .NET start on a busy 2-core box has taken over 10 s.
       for i in $(seq 600); do grep -q '^listening on ' "$out" 2>/dev/null && break; sleep 0.05; done
       SPORT="$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out" | head -1)"
       [[ -n "$SPORT" ]] || { log "FastChat server did not start within 30 s (see $OUT/server-$1.err)"; stop_server; return 1; } ;;
+    fastchat-base)
+      # shellcheck disable=SC2086
+      dotnet "$FC_BASE_DLL" --bind 127.0.0.1 --port 0 --stats-interval 0 --max-clients 19000 ${FC_BASE_ARGS:-} >"$out" 2>"$OUT/server-$1.err" &
+      SPID=$!
+      for i in $(seq 600); do grep -q '^listening on ' "$out" 2>/dev/null && break; sleep 0.05; done
+      SPORT="$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out" | head -1)"
+      [[ -n "$SPORT" ]] || { log "FastChat (base) did not start within 30 s (see $OUT/server-$1.err)"; stop_server; return 1; } ;;
     redis)
       redis-server --save '' --appendonly no --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes \
         --maxclients 19000 >"$out" 2>&1 &
@@ -133,11 +150,11 @@ for run in $( [[ -n "${REPORT_ONLY:-}" ]] || seq "$RUNS"); do
         log "run $run config ($cfg) $srv [$([[ $tool == c ]] && echo 'C harness' || echo fastchat-loadtest)] port $SPORT pid $SPID"
         # shellcheck disable=SC2046
         if [[ "$tool" == c ]]; then
-          timeout $(( maxt + 20 )) "$FANOUT" --proto "$srv" --host 127.0.0.1 --port "$SPORT" $(cfg_args "$cfg") \
+          timeout $(( maxt + 20 )) "$FANOUT" --proto "${srv%-base}" --host 127.0.0.1 --port "$SPORT" $(cfg_args "$cfg") \
             --duration "$DURATION" --warmup "$WARMUP" --drain 2 --max-time "$maxt" --server-pid "$SPID" \
             --json --quiet >"$f" 2>"$f.err" || log "  harness exit $? (see $f.err)"
         else
-          target="$srv://127.0.0.1:$SPORT"   # fastchat://, redis://, nats://: the load tester speaks all three
+          target="${srv%-base}://127.0.0.1:$SPORT"   # fastchat://, redis://, nats://: the load tester speaks all three
           timeout $(( maxt + 30 )) dotnet "$LT_DLL" fanout --target "$target" $(cfg_args "$cfg") \
             --duration "$DURATION" --warmup "$WARMUP" --drain 2 --max-time "$maxt" --server-pid "$SPID" \
             --json --quiet >"$f" 2>"$f.err" || log "  loadtest exit $? (see $f.err)"
@@ -164,7 +181,7 @@ for line in open(manifest):
     if tool == "c":
         if d.get("aborted"):
             continue
-        r = dict(dps=d["deliveries_per_s"], p99=d["latency_us"]["p99"] / 1000.0,
+        r = dict(dps=d["deliveries_per_s"], p99=d["latency_us"]["p99"] / 1000.0, p50=d["latency_us"]["p50"] / 1000.0,
                  lost=d["lost_total"], order=bool(d["same_order"]),
                  rss=d["server_bytes_per_conn"], cpu=d["server_cpu_pct"],
                  tool=d["harness_cpu_pct"], other=d["other_procs_cpu_pct"])
@@ -179,7 +196,7 @@ for line in open(manifest):
 def med(rs, k):
     return statistics.median(r[k] for r in rs)
 
-names = {"fastchat": "FastChat", "redis": "Redis", "nats": "NATS"}
+names = {"fastchat": "FastChat", "fastchat-base": "FastChat (base)", "redis": "Redis", "nats": "NATS"}
 tools = {"c": "C harness", "lt": "fastchat-loadtest"}
 desc = {"a": "(a) 100 members, 4 senders, window 64", "b": "(b) 1000 members, 4 senders, window 64",
         "c": "(c) 1000 members, 2000 msg/s", "d": "(d) 5000 members, 100 msg/s"}
@@ -187,7 +204,7 @@ print(f"\nduration {duration} s, warm-up {warmup} s; median of {max((len(v) for 
 print("| config | server | tool | deliveries/s | p99 | lost | same order | server RSS/conn | server CPU | tool CPU | other procs CPU |")
 print("|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|")
 for cfg in "abcd":
-    for srv in ("fastchat", "redis", "nats"):
+    for srv in ("fastchat", "fastchat-base", "redis", "nats"):
         for tool in ("c", "lt"):
             rs = rows.get((cfg, srv, tool))
             if not rs:
@@ -214,6 +231,17 @@ for tool in ("c", "lt"):
             else:
                 cells += ["-", "-"]
         print(f"| {desc[cfg]} | " + " | ".join(cells) + " |")
+for tool in ("c", "lt"):
+    pairs = [(cfg, rows.get((cfg, "fastchat", tool)), rows.get((cfg, "fastchat-base", tool))) for cfg in "abcd"]
+    pairs = [(c, a, b) for c, a, b in pairs if a and b]
+    if not pairs:
+        continue
+    print(f"\nFastChat against FastChat (base), side by side ({tools[tool]}; medians, this build / base):\n")
+    print("| config | deliveries/s | p50 | p99 | server CPU |")
+    print("|---|---:|---:|---:|---:|")
+    for cfg, a, b in pairs:
+        p50 = f"{med(a,'p50')/med(b,'p50'):.2f}x" if all('p50' in r for r in a + b) else "-"
+        print(f"| {desc[cfg]} | {med(a,'dps')/med(b,'dps'):.2f}x | {p50} | {med(a,'p99')/med(b,'p99'):.2f}x | {med(a,'cpu')/max(med(b,'cpu'),1e-9):.2f}x |")
 agree = [(cfg, srv, rows.get((cfg, srv, "c")), rows.get((cfg, srv, "lt"))) for cfg in "abcd" for srv in ("fastchat", "redis", "nats")]
 agree = [(c, s, a, b) for c, s, a, b in agree if a and b]
 if agree:

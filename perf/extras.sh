@@ -24,7 +24,9 @@ log() { printf '%s\n' "$*" >&2; }
 
 SPID=""; SPORT=""
 start_fastchat() {   # environment given on the call (VAR=x start_fastchat) reaches the server
-  dotnet "$SRV_DLL" --bind 127.0.0.1 --port 0 --stats-interval 0 --max-clients 19000 "$@" >"$OUT/server.out" 2>"$OUT/server.err" &
+  # The per-client limits off, as in compare.sh: one address, senders as fast as they can, no PONGs.
+  dotnet "$SRV_DLL" --bind 127.0.0.1 --port 0 --stats-interval 0 --max-clients 19000 \
+    --max-clients-per-address 0 --max-lines-per-second 0 --registration-timeout 0 --idle-timeout 0 "$@" >"$OUT/server.out" 2>"$OUT/server.err" &
   SPID=$!
   for _ in $(seq 200); do grep -q '^listening on ' "$OUT/server.out" 2>/dev/null && break; sleep 0.05; done
   SPORT="$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$OUT/server.out" | head -1)"

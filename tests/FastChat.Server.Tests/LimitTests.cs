@@ -64,23 +64,28 @@ public class LimitTests
         Assert.Equal(burst, await ReadMessagesAsync(observer, 5));
         Assert.Empty(await observer.SyncAsync());
 
-        // Each interval (100 ms) makes one token: one more line, until it has been over the rate for
-        // longer than 2 s. Then BYE flood, and the lines it sent beyond that are dropped.
+        // One token per 100 ms; the waiting lines are read a batch at a time, every 200 ms: two
+        // lines per step, until it has been over the rate for longer than 2 s. Then BYE flood, and
+        // the lines it sent beyond that are dropped.
         int next = 5;
-        while (true)
+        bool left = false;
+        while (!left)
         {
-            time.Advance(TimeSpan.FromMilliseconds(100));
-            string line = await observer.ReadLineAsync();
-            if (line == $"LEAVE {flooder.Id}")
+            time.Advance(Internal.ConnectionLimits.ThrottledBatchPeriod);
+            for (int i = 0; i < 2 && !left; i++)
             {
-                break;
+                string line = await observer.ReadLineAsync();
+                left = line == $"LEAVE {flooder.Id}";
+                if (!left)
+                {
+                    Assert.Equal($"MSG {flooder.Id} {next++}", line);
+                }
             }
 
-            Assert.Equal($"MSG {flooder.Id} {next++}", line);
             Assert.True(next < 40, "the flooder was never cut off");
         }
 
-        Assert.InRange(next, 24, 27); // 5 + one per 100 ms for 2 s, +-1 at each end
+        Assert.InRange(next, 24, 28); // 5 + 10 a second for 2 s, +-a batch at each end
         Assert.Equal("BYE flood", (await flooder.ReadToEndAsync())[^1]);
         Assert.Equal(1, server.Context.Counters.FloodDelays);
         await CloseLingeringAsync(server, time, live: 1);

@@ -53,4 +53,48 @@ public class MetricsTests
         Assert.Equal(2, counters["fastchat.messages.out"]); // the sender hears its own line too
         Assert.Equal(2, counters["fastchat.connections.active"]);
     }
+
+    [Fact]
+    public async Task Every_enforcement_is_counted_on_the_meter_tagged_by_its_reason()
+    {
+        await using var server = ServerFixture.Start(o => o.MaxClientsPerAddress = 2);
+        Meter ours = server.Context.Counters.Meter;
+        var tagged = new ConcurrentDictionary<(string Name, string Reason), long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter == ours)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "reason")
+                {
+                    tagged[(instrument.Name, (string)tag.Value!)] = value;
+                }
+            }
+        });
+        listener.Start();
+
+        await using TestClient a = await server.JoinAsync();
+        await using TestClient http = await server.JoinAsync();
+        await using TestClient third = await TestClient.ConnectAsync(server.EndPoint);
+        Assert.Equal(["FULL 2 per-address"], await third.ReadToEndAsync());
+        await http.SendAsync("GET / HTTP/1.1\r\n\r\n");
+        Assert.Equal(["BYE wrong-protocol"], await http.ReadToEndAsync());
+        await ServerFixture.WaitUntilAsync(() => server.Context.Counters.ClosedFor(Internal.CloseReason.WrongProtocol) == 1, "the close was counted");
+
+        listener.RecordObservableInstruments();
+        Assert.Equal(1, tagged[("fastchat.connections.rejected", "per-address")]);
+        Assert.Equal(0, tagged[("fastchat.connections.rejected", "full")]);
+        Assert.Equal(1, tagged[("fastchat.connections.closed", "wrong-protocol")]);
+        Assert.Equal(0, tagged[("fastchat.connections.closed", "flood")]);
+        Assert.Equal(0, tagged[("fastchat.accept.pauses", "fd-budget")]);
+    }
 }

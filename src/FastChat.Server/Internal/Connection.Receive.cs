@@ -140,10 +140,12 @@ internal sealed partial class Connection
             return false;
         }
 
+        // At least ThrottledBatch apart: the lines that wait are released a batch at a time, so a
+        // member held at the rate costs one broadcast walk per batch rather than one per line.
         long wait = _lineRate.TicksUntilNext(now);
         if (wait > 0)
         {
-            await Task.Delay(_context.Limits.ToTimeSpan(wait), _context.Time);
+            await Task.Delay(_context.Limits.ToTimeSpan(Math.Max(wait, _context.Limits.ThrottledBatch)), _context.Time);
         }
 
         return true;

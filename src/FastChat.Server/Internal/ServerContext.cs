@@ -123,6 +123,7 @@ internal sealed class ConnectionLimits
         LeaveTimeout = Ticks(options.DrainTimeout + Lingerer.GracePeriod);
         MaxLinesPerSecond = options.MaxLinesPerSecond;
         Burst = options.Burst;
+        ThrottledBatch = Ticks(ThrottledBatchPeriod);
 
         long Ticks(TimeSpan span) => (long)(span.TotalSeconds * ticksPerSecond);
     }
@@ -142,6 +143,15 @@ internal sealed class ConnectionLimits
     public long LeaveTimeout { get; }
 
     public double MaxLinesPerSecond { get; }
+
+    /// <summary>
+    /// How long a member over its rate waits at least before its next lines are read: 0.2 s, so a
+    /// flooder held at 25 lines/s costs 5 walks over the members a second, not 25 (measured in
+    /// docs/PERFORMANCE.md "Attack").
+    /// </summary>
+    public static readonly TimeSpan ThrottledBatchPeriod = TimeSpan.FromMilliseconds(200);
+
+    public long ThrottledBatch { get; }
 
     public int Burst { get; }
 
