@@ -1,4 +1,5 @@
 using FastChat.Server.Internal;
+using FastChat.Threading;
 
 namespace FastChat.Server.Tests;
 

@@ -1,3 +1,5 @@
+using FastChat.Threading;
+
 namespace FastChat.Server.Internal;
 
 /// <summary>

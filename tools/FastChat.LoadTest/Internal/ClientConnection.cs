@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
 using FastChat.Protocol;
+using FastChat.Threading;
 
 namespace FastChat.LoadTest.Internal;
 

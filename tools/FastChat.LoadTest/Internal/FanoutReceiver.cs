@@ -1,3 +1,5 @@
+using FastChat.Threading;
+
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FastChat.Threading;
 using HdrHistogram;
 
 namespace FastChat.LoadTest.Internal;

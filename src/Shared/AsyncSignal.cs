@@ -1,16 +1,16 @@
 using System.Threading.Tasks.Sources;
 
-namespace FastChat.Server.Internal;
+namespace FastChat.Threading;
 
 /// <summary>
 /// An auto-reset, single-waiter signal: "there may be output for you". Setting it when nobody waits
 /// is remembered, so a wake-up is never lost between a sender's last look and its wait.
 /// </summary>
 /// <remarks>
-/// The flusher sets one signal per member per walk, so <see cref="Set"/> is one compare-exchange
-/// when the member is busy; a waiting sender's continuation runs inline on the setting thread
-/// (the flusher, walking members in order; or the hub at leave/shutdown), not as one thread-pool
-/// work item per member per broadcast (see <see cref="Flusher"/> for the measurement).
+/// Compiled into the server and the load tester (src/Shared). <see cref="Set"/> is one
+/// compare-exchange when nobody waits, and a waiter's continuation runs inline on the setting
+/// thread: no thread-pool hop, no allocation (the server's flusher sets one per member per walk;
+/// the load tester's probe wakes a closed-model sender).
 /// <para>
 /// The flusher can also <see cref="TryBorrow"/> a parked waiter's turn: it then does the waiter's
 /// work itself (a non-blocking send) without resuming it, and <see cref="Return"/>s the turn; a
