@@ -1,34 +1,69 @@
 #!/usr/bin/env bash
-# perf/extras.sh: the issue-6 measurements beside the throughput/latency table (docs/PERFORMANCE.md):
+# perf/extras.sh: the measurements beside compare.sh's throughput/latency table (docs/PERFORMANCE.md):
 #   1. server RSS per idle member over 10 000 connections   (fastchat-loadtest connect)
 #   2. RSS with one member that stops reading                (fastchat-loadtest slow-consumer)
 #   3. gen0 GCs and allocated bytes during 30 s of config (b) (dotnet-counters, if installed)
 #   4. sends per delivery in (a)-(d)                          (perf stat, else strace -c, if installed)
-#   5. 19 000 concurrent members, each receiving broadcasts  (C harness)
+#   5. 19 000 concurrent members, each receiving broadcasts
+# Steps 3-5 drive the server with fastchat-loadtest fanout, and with the C harness as well when
+# it is found (HARNESS, as in compare.sh; perf/harness.sh). The log names the tool of every result.
 # Installs nothing: dotnet-counters is `dotnet tool install -g dotnet-counters`, perf / strace are
 # `sudo apt-get install -y linux-perf strace`; a missing one is skipped.
-# Run perf/compare.sh first (it builds into $ARTIFACTS and $FANOUT).
+#
+# Environment:
+#   ARTIFACTS=/tmp/art-compare  dotnet --artifacts-path (the server and the load tester are built there)
+#   FC_SERVER_DLL=path     run this FastChat.Server.dll instead of building the tree's
+#   HARNESS=path FANOUT=path    the optional C harness, as in compare.sh (HARNESS=none: not used)
+#   MEMBERS=10000          idle members in step 1;  WIDE_MEMBERS=19000  members in step 5
+#   STEPS="1 2 3 4 5"      which steps to run
+#   OUT=/tmp/fastchat-extras-<time>  raw output
+# Changed: this script no longer needs compare.sh to have run first; it builds what it runs.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
 ARTIFACTS="${ARTIFACTS:-/tmp/art-compare}"
-FANOUT="${FANOUT:-/tmp/fanout}"
 OUT="${OUT:-/tmp/fastchat-extras-$(date -u +%Y%m%dT%H%M%SZ)}"
 MEMBERS="${MEMBERS:-10000}"
-SRV_DLL="$ARTIFACTS/bin/FastChat.Server/release/FastChat.Server.dll"
-LT_DLL="$ARTIFACTS/bin/FastChat.LoadTest/release/fastchat-loadtest.dll"
-[[ -f "$SRV_DLL" && -f "$LT_DLL" && -x "$FANOUT" ]] || { echo "run $here/compare.sh first" >&2; exit 1; }
+WIDE_MEMBERS="${WIDE_MEMBERS:-19000}"
+STEPS="${STEPS:-1 2 3 4 5}"
 export PATH="$PATH:$HOME/.dotnet/tools"
 mkdir -p "$OUT"
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 log() { printf '%s\n' "$*" >&2; }
+die() { log "extras.sh: $*"; exit 1; }
+step() { [[ " $STEPS " == *" $1 "* ]]; }
+
+command -v dotnet >/dev/null || die "dotnet not found"
+command -v python3 >/dev/null || die "python3 not found"
+# shellcheck source=perf/harness.sh
+source "$here/harness.sh"
+find_harness "$repo" || die "see above"
+tools="lt"; [[ -z "$harness_bin" ]] || tools="lt c"
+log "tools for steps 3-5: fastchat-loadtest$([[ -n "$harness_bin" ]] && echo ", and $harness_desc" || echo "; $harness_note")"
+
+if [[ -n "${FC_SERVER_DLL:-}" ]]; then
+  [[ -f "$FC_SERVER_DLL" ]] || die "FC_SERVER_DLL=$FC_SERVER_DLL not found"
+else
+  log "building FastChat.Server (Release, artifacts in $ARTIFACTS)"
+  dotnet build "$repo/src/FastChat.Server" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >"$OUT/build-server.log" 2>&1 \
+    || { tail -20 "$OUT/build-server.log" >&2; die "server build failed"; }
+fi
+log "building fastchat-loadtest (Release, artifacts in $ARTIFACTS)"
+dotnet build "$repo/tools/FastChat.LoadTest" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >"$OUT/build-loadtest.log" 2>&1 \
+  || { tail -20 "$OUT/build-loadtest.log" >&2; die "load tester build failed"; }
+build_harness || die "see above"
+SRV_DLL="${FC_SERVER_DLL:-$ARTIFACTS/bin/FastChat.Server/release/FastChat.Server.dll}"
+LT_DLL="$ARTIFACTS/bin/FastChat.LoadTest/release/fastchat-loadtest.dll"
+[[ -f "$SRV_DLL" && -f "$LT_DLL" ]] || die "build outputs not found under $ARTIFACTS/bin"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 SPID=""; SPORT=""
 start_fastchat() {   # environment given on the call (VAR=x start_fastchat) reaches the server
-  # The per-client limits off, as in compare.sh: one address, senders as fast as they can, no PONGs.
+  # The per-client limits off, as in compare.sh: fast senders, and the C harness answers no PING.
   dotnet "$SRV_DLL" --bind 127.0.0.1 --port 0 --stats-interval 0 --max-clients 19000 \
-    --max-clients-per-address 0 --max-lines-per-second 0 --registration-timeout 0 --idle-timeout 0 "$@" >"$OUT/server.out" 2>"$OUT/server.err" &
+    --max-clients-per-address 0 --max-lines-per-second 0 --registration-timeout 0 --idle-timeout 0 >"$OUT/server.out" 2>"$OUT/server.err" &
   SPID=$!
-  for _ in $(seq 200); do grep -q '^listening on ' "$OUT/server.out" 2>/dev/null && break; sleep 0.05; done
+  # Up to 30 s: a cold .NET start on a busy 2-core box is slow.
+  for _ in $(seq 600); do grep -q '^listening on ' "$OUT/server.out" 2>/dev/null && break; sleep 0.05; done
   SPORT="$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$OUT/server.out" | head -1)"
   [[ -n "$SPORT" ]] || { log "server did not start"; exit 1; }
 }
@@ -37,7 +72,34 @@ trap stop_server EXIT INT TERM
 # A tool run that failed leaves no (or no valid) JSON: say so and go on to the next step.
 jget() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));m=d.get('metrics',d)
 for k in sys.argv[2:]: print(k, '=', m.get(k))" "$@" 2>/dev/null || log "  no report in $1 (see ${1%.json}.err)"; }
+tool_name() { [[ "$1" == c ]] && echo "C harness" || echo "fastchat-loadtest"; }
+# fanout TOOL FILE ARGS...: one fanout run against the running server, its JSON report in FILE.
+fanout() {
+  local tool="$1" file="$2"; shift 2
+  if [[ "$tool" == c ]]; then
+    "$harness_bin" --proto fastchat --host 127.0.0.1 --port "$SPORT" --server-pid "$SPID" "$@" --json --quiet >"$file" 2>"${file%.json}.err"
+  else
+    dotnet "$LT_DLL" fanout --target "fastchat://127.0.0.1:$SPORT" --server-pid "$SPID" "$@" --json --quiet >"$file" 2>"${file%.json}.err"
+  fi
+}
+# report SCRIPT ARGS...: python with load(path), either tool's JSON under the same keys
+# (perf/fanout_report.py); a missing or aborted report ends the script with a note.
+report() {
+  local script="$1"; shift
+  python3 -c "import sys; sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[1]); import fanout_report
+def load(path):
+    r = fanout_report.load(path)
+    return r if r is not None else sys.exit(f'  no report in {path} (failed or aborted; see the .err file beside it)')
+sys.argv = sys.argv[1:]
+$script" "$here" "$@" || true
+}
+# wait_members N: until the server holds N connections (the tool has connected), at most 60 s.
+wait_members() {
+  local fds
+  for _ in $(seq 600); do fds=("/proc/$SPID/fd/"*); (( ${#fds[@]} >= $1 )) && break; sleep 0.1; done
+}
 
+if step 1; then
 log "1. idle members: RSS over $MEMBERS connections (server defaults, then DOTNET_GCgen0size=0x100000)"
 for variant in default gen0-1MiB; do
   if [[ "$variant" == default ]]; then start_fastchat; else DOTNET_GCgen0size=0x100000 start_fastchat; fi
@@ -47,7 +109,9 @@ for variant in default gen0-1MiB; do
   log "  $variant:"
   jget "$OUT/idle-$variant.json" ready connections_failed connect_s server_rss_connected_mb server_bytes_per_conn
 done
+fi
 
+if step 2; then
 log "2. one member stops reading after a 3 s warm-up (default --max-pending-bytes 4194304)"
 # One slow-consumer run on the running server: $1 members stalled, $2 the report's name.
 slow_consumer() {
@@ -59,9 +123,8 @@ log "  control, a fresh server and the same load with no member stalled (what a 
 start_fastchat
 slow_consumer 0 stalled-0
 jget "$OUT/stalled-0.json" lost_total server_rss_max_mb server_rss_growth_after_warmup_mb server_anon_growth_after_warmup_mb
-# The same server again, now one that has served a load run and seen 50 members leave: what the
-# stalled member itself costs, without the first-time costs of a young process (JIT of the leave
-# path, libm's first page-ins) that the fresh server's first round below also carries.
+# The same server again, after a load run and 50 departures: what the stalled member itself costs,
+# without a young process's first-time costs (docs/PERFORMANCE.md, "Memory").
 log "  warm: the control's server, one member stalled:"
 slow_consumer 1 stalled-warm
 # shellcheck disable=SC2086
@@ -76,35 +139,42 @@ for round in 1 2; do
   jget "$OUT/stalled-$round.json" $stall_keys
 done
 stop_server
+fi
 
-log "5. 19 000 members, each receiving every broadcast (C harness, 10 msg/s)"
-start_fastchat
-"$FANOUT" --proto fastchat --port "$SPORT" --clients 19000 --senders 1 --rate 10 --size 32 --duration 10 --warmup 2 \
-  --drain 5 --connect-timeout 150 --max-time 200 --server-pid "$SPID" --json --quiet >"$OUT/members-19000.json" 2>/dev/null || log "  exit $?"
-stop_server
-python3 - "$OUT/members-19000.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-print({k: r[k] for k in ("connect_s", "clients_ready", "connections_failed", "refused_full", "deliveries_per_s",
-       "expected_deliveries_per_s", "lost_total", "receivers_dropped", "same_order", "server_rss_connected_kb",
-       "server_bytes_per_conn")}, "joins", r["fastchat"]["joins"], "p99 us", r["latency_us"]["p99"])
-PY
-
-if command -v dotnet-counters >/dev/null; then
-  log "3. GC during 30 s of config (b)"
+if step 5; then
+for tool in $tools; do
+  log "5. $WIDE_MEMBERS members, each receiving every broadcast ($(tool_name "$tool"), 10 msg/s)"
   start_fastchat
-  "$FANOUT" --proto fastchat --port "$SPORT" --clients 1000 --senders 4 --window 64 --size 32 --duration 33 --warmup 3 \
-    --max-time 60 --server-pid "$SPID" --json --quiet >"$OUT/gc-run.json" 2>/dev/null &
-  HPID=$!
-  sleep 6   # connect + settle + warm-up
-  timeout 31 dotnet-counters collect -p "$SPID" --counters System.Runtime --format csv -o "$OUT/gc.csv" \
-    --refresh-interval 1 >/dev/null 2>&1 || true
-  wait "$HPID" || true
+  f="$OUT/members-$WIDE_MEMBERS-$tool.json"
+  fanout "$tool" "$f" --clients "$WIDE_MEMBERS" --senders 1 --rate 10 --size 32 --duration 10 --warmup 2 \
+    --drain 5 --connect-timeout 150 --max-time 200 || log "  exit $?"
   stop_server
-  python3 - "$OUT/gc.csv" "$OUT/gc-run.json" <<'PY'
-import csv, json, sys
+  report '
+r = load(sys.argv[1])
+keys = ("connect_s", "clients_ready", "connections_failed", "refused_full", "dps", "expected_dps", "lost",
+        "receivers_dropped", "same_order", "server_rss_connected_kb", "bytes_per_conn", "joins", "p99")
+print({k: r[k] for k in keys if r[k] is not None}, "(p99 in ms)")' "$f"
+done
+fi
+
+if step 3; then
+if command -v dotnet-counters >/dev/null; then
+  for tool in $tools; do
+    log "3. GC during 30 s of config (b) ($(tool_name "$tool"))"
+    start_fastchat
+    fanout "$tool" "$OUT/gc-run-$tool.json" --clients 1000 --senders 4 --window 64 --size 32 --duration 33 --warmup 3 \
+      --max-time 60 &
+    TPID=$!
+    wait_members 1000
+    sleep 5   # the JOIN storm (settle) and the 3 s warm-up
+    timeout 31 dotnet-counters collect -p "$SPID" --counters System.Runtime --format csv -o "$OUT/gc-$tool.csv" \
+      --refresh-interval 1 >/dev/null 2>&1 || true
+    wait "$TPID" || true
+    stop_server
+    report '
+import csv
 rows = list(csv.reader(open(sys.argv[1])))[1:]
-run = json.load(open(sys.argv[2]))
+run = load(sys.argv[2])
 def total(prefix):
     vals = [float(r[4]) for r in rows if r[2].startswith(prefix)]
     return sum(vals), len(vals)
@@ -112,16 +182,17 @@ for gen in ("gen0", "gen1", "gen2"):
     n, s = total(f"dotnet.gc.collections ({{collection}} / 1 sec)[gc.heap.generation={gen}]")
     print(f"{gen} collections in {s} s: {n:.0f}")
 alloc, s = total("dotnet.gc.heap.total_allocated")
-dps = run["deliveries_per_s"]
-print(f"allocated in {s} s: {alloc/1e6:.2f} MB; deliveries/s {dps/1e6:.2f} M; bytes per delivery {alloc/max(1,s)/dps:.5f}")
-PY
+dps = run["dps"]
+print(f"allocated in {s} s: {alloc/1e6:.2f} MB; deliveries/s {dps/1e6:.2f} M; bytes per delivery {alloc/max(1,s)/dps:.5f}")' \
+      "$OUT/gc-$tool.csv" "$OUT/gc-run-$tool.json"
+  done
 else
   log "3. skipped: dotnet-counters not installed (dotnet tool install -g dotnet-counters)"
 fi
+fi
 
-# Sends per delivery: count the server's send syscalls over 5 s inside the measured window.
-# `perf stat` on the syscall tracepoints costs the server almost nothing; strace (the fallback)
-# slows it so much that batching grows and the ratio comes out too low.
+# Sends per delivery from the server's send syscalls over 5 s: `perf stat` costs it almost nothing,
+# strace (the fallback) slows it so much that batching grows and the ratio comes out too low.
 count_sends() {   # $1 = output file; counts sendto+sendmsg+write+writev of $SPID for 5 s
   if command -v perf >/dev/null && perf stat -e 'syscalls:sys_enter_sendto' -p "$SPID" -- true >/dev/null 2>&1; then
     perf stat -x, -e 'syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_write,syscalls:sys_enter_writev' \
@@ -134,33 +205,33 @@ count_sends() {   # $1 = output file; counts sendto+sendmsg+write+writev of $SPI
     echo ""
   fi
 }
+if step 4; then
 for cfg in "a:--clients 100 --senders 4 --window 64" "b:--clients 1000 --senders 4 --window 64" \
            "c:--clients 1000 --senders 10 --rate 2000" "d:--clients 5000 --senders 1 --rate 100"; do
   name="${cfg%%:*}"; args="${cfg#*:}"
-  log "4. sends per delivery, config ($name), 5 s inside a 15 s measured window"
-  start_fastchat
-  # shellcheck disable=SC2086
-  "$FANOUT" --proto fastchat --port "$SPORT" $args --size 32 --duration 15 --warmup 3 --max-time 60 \
-    --server-pid "$SPID" --json --quiet >"$OUT/sends-$name.json" 2>/dev/null &
-  HPID=$!
-  # wait until every member is connected, then the JOIN storm (settle) and the 3 s warm-up pass
-  members="$(sed -n 's/.*--clients \([0-9]*\).*/\1/p' <<<"$args")"
-  for _ in $(seq 600); do (( $(ls "/proc/$SPID/fd" | wc -l) >= members )) && break; sleep 0.1; done
-  sleep 7
-  calls="$(count_sends "$OUT/sends-$name.txt")"
-  wait "$HPID" || true
-  stop_server
-  python3 - "$OUT/sends-$name.json" "$calls" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
+  for tool in $tools; do
+    log "4. sends per delivery, config ($name), 5 s inside a 15 s measured window ($(tool_name "$tool"))"
+    start_fastchat
+    # shellcheck disable=SC2086
+    fanout "$tool" "$OUT/sends-$name-$tool.json" $args --size 32 --duration 15 --warmup 3 --max-time 60 &
+    TPID=$!
+    # wait until every member is connected, then the JOIN storm (settle) and the 3 s warm-up pass
+    wait_members "$(sed -n 's/.*--clients \([0-9]*\).*/\1/p' <<<"$args")"
+    sleep 7
+    calls="$(count_sends "$OUT/sends-$name-$tool.txt")"
+    wait "$TPID" || true
+    stop_server
+    report '
+r = load(sys.argv[1])
 calls = int(sys.argv[2]) if sys.argv[2] else 0
-dps = r["deliveries_per_s"]
+dps = r["dps"]
 if calls and dps:
-    per_s = calls / 5
+    per_s, cpu, p99 = calls / 5, r["server_cpu"], r["p99"]
     print(f"send syscalls {per_s:,.0f}/s for {dps/1e6:.2f} M deliveries/s: {per_s/dps:.4f} sends per delivery "
-          f"({dps/per_s:.1f} deliveries per send); server CPU {r['server_cpu_pct']:.0f} %, p99 {r['latency_us']['p99']/1000:.1f} ms")
+          f"({dps/per_s:.1f} deliveries per send); server CPU {cpu:.0f} %, p99 {p99:.1f} ms")
 else:
-    print("no syscall counter available (perf or strace)")
-PY
+    print("no syscall counter available (perf or strace)")' "$OUT/sends-$name-$tool.json" "$calls"
+  done
 done
+fi
 log "raw output: $OUT"

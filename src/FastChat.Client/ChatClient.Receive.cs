@@ -55,7 +55,7 @@ public sealed partial class ChatClient
                     if (e is PingEvent ping)
                     {
                         // Answered at once, not after the reader gets to it: a silent member that does
-                        // not answer in time is cut off (docs/PROTOCOL.md "Limits").
+                        // not answer in time is cut off (docs/PROTOCOL.md section 11).
                         AnswerPing(ping.Token);
                     }
 

@@ -32,8 +32,8 @@ public sealed partial class ChatClient : IAsyncDisposable
         _options = options;
         _parser = new ServerEventParser(_members);
 
-        // Bounded: a reader that falls behind stops the receive loop instead of growing memory; the
-        // server then sees a slow consumer, which is the protocol's answer to it (issue 2).
+        // Bounded: a reader that falls behind stops the receive loop instead of growing memory, and
+        // the server then cuts off a slow consumer (docs/PROTOCOL.md section 10).
         _events = Channel.CreateBounded<ChatEvent>(new BoundedChannelOptions(options.EventCapacity)
         {
             SingleWriter = true,

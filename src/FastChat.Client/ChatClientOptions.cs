@@ -8,7 +8,7 @@ public sealed class ChatClientOptions
 
     /// <summary>
     /// The longest server line accepted, without CRLF (default 1 MiB). A <c>USERS</c> line grows with
-    /// the member count (10000 members of 5-digit ids are about 60 KB); longer lines are skipped.
+    /// the member count (docs/PROTOCOL.md section 2); longer lines are skipped.
     /// </summary>
     public int MaxLineLength { get; set; } = 1024 * 1024;
 

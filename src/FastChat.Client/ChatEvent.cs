@@ -4,7 +4,7 @@ namespace FastChat.Client;
 
 /// <summary>
 /// One thing that happened on a connection, in the order the server sent it (protocol v1,
-/// docs/PROTOCOL.md "Server to client"). <see cref="Time"/> is when this client read the line.
+/// docs/PROTOCOL.md section 6). <see cref="Time"/> is when this client read the line.
 /// </summary>
 public abstract record ChatEvent(DateTimeOffset Time);
 

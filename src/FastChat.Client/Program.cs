@@ -8,7 +8,7 @@ using FastChat.Client.Internal.Cli;
 
 namespace FastChat.Client;
 
-/// <summary>fastchat-client: the console chat client (issue 3; usage in docs/CLIENT.md).</summary>
+/// <summary>fastchat-client: the console chat client (usage in README.md, "Chat from a terminal").</summary>
 internal static class Program
 {
     public static async Task<int> Main(string[] args)

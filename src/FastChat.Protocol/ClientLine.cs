@@ -1,6 +1,6 @@
 namespace FastChat.Protocol;
 
-/// <summary>What a client line asks for (protocol v1, docs/PROTOCOL.md "Client to server").</summary>
+/// <summary>What a client line asks for (protocol v1, docs/PROTOCOL.md section 5).</summary>
 public enum ClientLineKind : byte
 {
     /// <summary>An empty line (after dropping the CR): ignored.</summary>
@@ -55,7 +55,7 @@ public static class ClientLine
             return ClientLineKind.Chat;
         }
 
-        // /<name> [args]: the name is the bytes after '/' up to the first space (PROTOCOL-NOTES 3).
+        // /<name> [args]: the name is the bytes after '/' up to the first space (docs/PROTOCOL.md section 5).
         ReadOnlySpan<byte> rest = line[1..];
         int space = rest.IndexOf((byte)' ');
         ReadOnlySpan<byte> name = space < 0 ? rest : rest[..space];
@@ -73,8 +73,8 @@ public static class ClientLine
             return ClientLineKind.Quit;
         }
 
-        // /ping <token>: the token is the rest of the line; trailing spaces go because servers
-        // never send trailing spaces (PROTOCOL-NOTES 3), so "/ping " answers a bare "PONG".
+        // /ping <token>: trailing spaces go because servers never send them (docs/PROTOCOL.md
+        // section 2), so "/ping " answers a bare "PONG".
         if (name.SequenceEqual(ProtocolTokens.PingCommand))
         {
             argument = args.TrimEnd((byte)' ');

@@ -24,7 +24,7 @@ public enum ForeignProtocolKind : byte
 /// <summary>
 /// Recognises other protocols from the first bytes of a connection, so the server can refuse them
 /// with one line instead of relaying a browser's headers as chat or answering a TLS handshake with
-/// a stream of ERR lines (docs/PROTOCOL.md "Other protocols"). Pure and allocation-free.
+/// a stream of ERR lines (docs/PROTOCOL.md section 11, "Other protocols"). Pure and allocation-free.
 /// </summary>
 /// <remarks>
 /// Only the start of a connection is looked at: later lines are chat whatever they look like. The
@@ -92,10 +92,8 @@ public static class ForeignProtocol
             line = line[..^1];
         }
 
-        // A first line too long for the limit is decided on its start, with or without its LF, so
-        // more bytes never change the answer: a request line with a long target is HTTP. Without an
-        // LF it is too long as the framer counts it: max+1 bytes are fine if the last is a CR
-        // (it may be CRLF's), and an unfinished method is waited for whatever the limit.
+        // A first line past the limit (counted as the framer does, docs/PROTOCOL.md section 2) is
+        // decided on its start, so more bytes never change the answer; only an unfinished method waits.
         bool tooLong = lf >= 0
             ? line.Length > maxLineLength
             : line.Length > maxLineLength + 1 || (line.Length == maxLineLength + 1 && line[^1] != (byte)'\r');

@@ -3,13 +3,13 @@ using System.Buffers;
 namespace FastChat.Protocol;
 
 /// <summary>
-/// Splits a client byte stream into lines (protocol v1, docs/PROTOCOL.md "Framing").
+/// Splits a client byte stream into lines (protocol v1, docs/PROTOCOL.md section 2).
 /// </summary>
 /// <remarks>
 /// <para>
 /// A client line ends with LF; one CR right before the LF is dropped. The length of a line is the
 /// number of bytes before the LF minus that one CR, so a line of exactly <see cref="MaxLineLength"/>
-/// bytes followed by CRLF is accepted (PROTOCOL-NOTES 4). A line that grows past the limit is refused
+/// bytes followed by CRLF is accepted. A line that grows past the limit is refused
 /// as soon as the limit is passed, also when no LF ever comes; the framer then skips input up to the
 /// next LF. The caller therefore never has to hold more than <c>MaxLineLength + 1</c> bytes of an
 /// unfinished line: the "+1" is a trailing CR that may still turn out to be part of CRLF.

@@ -6,7 +6,7 @@ public static class ProtocolTokens
     /// <summary>Every server line ends with CRLF.</summary>
     public static ReadOnlySpan<byte> CrLf => "\r\n"u8;
 
-    /// <summary>Server line keywords, each with its separating space where it takes arguments.</summary>
+    /// <summary><c>WELCOME</c>: the first line of an admitted connection. Keywords here carry no separating space.</summary>
     public static ReadOnlySpan<byte> Welcome => "WELCOME"u8;
 
     /// <summary><c>USERS</c>.</summary>
@@ -36,7 +36,7 @@ public static class ProtocolTokens
     /// <summary><c>BYE</c>.</summary>
     public static ReadOnlySpan<byte> Bye => "BYE"u8;
 
-    /// <summary>Command names (after the '/').</summary>
+    /// <summary><c>users</c>: a command name, the bytes after the '/'.</summary>
     public static ReadOnlySpan<byte> UsersCommand => "users"u8;
 
     /// <summary><c>quit</c>.</summary>
@@ -51,13 +51,13 @@ public static class ProtocolTokens
     /// <summary>The scope of a <c>FULL</c> that counts one address's connections, not all members.</summary>
     public static ReadOnlySpan<byte> PerAddressScope => "per-address"u8;
 
-    /// <summary>ERR codes.</summary>
+    /// <summary><c>line-too-long</c>: an ERR code.</summary>
     public static ReadOnlySpan<byte> LineTooLongCode => "line-too-long"u8;
 
     /// <summary><c>unknown-command</c>.</summary>
     public static ReadOnlySpan<byte> UnknownCommandCode => "unknown-command"u8;
 
-    /// <summary>BYE reasons.</summary>
+    /// <summary><c>quit</c>: a BYE reason.</summary>
     public static ReadOnlySpan<byte> QuitReason => "quit"u8;
 
     /// <summary><c>shutdown</c>.</summary>
@@ -81,6 +81,6 @@ public static class ProtocolTokens
     /// <summary><c>wrong-protocol</c>: the first bytes were TLS, HTTP, PROXY or SSH, not FastChat.</summary>
     public static ReadOnlySpan<byte> WrongProtocolReason => "wrong-protocol"u8;
 
-    /// <summary>The longest member id a server may send (PROTOCOL.md "WELCOME").</summary>
+    /// <summary>The longest member id a server may send (docs/PROTOCOL.md section 7).</summary>
     public const int MaxIdLength = 32;
 }

@@ -182,7 +182,7 @@ public readonly ref struct ServerLine
         return false;
     }
 
-    // <id> = 1*32( ALPHA / DIGIT / "." / "_" / "-" )   (docs/PROTOCOL.md "Ids")
+    // <id> = 1*32( ALPHA / DIGIT / "." / "_" / "-" )   (docs/PROTOCOL.md section 7)
     private static bool IsId(ReadOnlySpan<byte> id) =>
         id.Length is > 0 and <= ProtocolTokens.MaxIdLength && !id.ContainsAnyExcept(IdBytes);
 

@@ -82,16 +82,30 @@ public static class ServerLineWriter
     /// <summary>Writes <c>FULL &lt;max&gt; &lt;scope&gt;</c> (just <c>FULL &lt;max&gt;</c> for an empty scope).</summary>
     public static bool TryWriteFull(Span<byte> destination, int max, ReadOnlySpan<byte> scope, out int written)
     {
-        Span<byte> argument = stackalloc byte[11 + 1 + 32];
-        Utf8Formatter.TryFormat(max, argument, out int length);
-        if (!scope.IsEmpty)
+        // FULL SP digits [SP scope] CRLF, written in place: any scope length fits the Try-pattern.
+        Span<byte> digits = stackalloc byte[11];
+        Utf8Formatter.TryFormat(max, digits, out int count);
+        int total = 4 + 1 + count + (scope.IsEmpty ? 0 : 1 + scope.Length) + 2;
+        if (destination.Length < total)
         {
-            argument[length++] = (byte)' ';
-            scope.CopyTo(argument[length..]);
-            length += scope.Length;
+            written = 0;
+            return false;
         }
 
-        return TryWriteKeywordAndArgument(destination, ProtocolTokens.Full, argument[..length], sanitise: false, out written);
+        "FULL "u8.CopyTo(destination);
+        digits[..count].CopyTo(destination[5..]);
+        int at = 5 + count;
+        if (!scope.IsEmpty)
+        {
+            destination[at++] = (byte)' ';
+            scope.CopyTo(destination[at..]);
+            at += scope.Length;
+        }
+
+        destination[at++] = (byte)'\r';
+        destination[at++] = (byte)'\n';
+        written = at;
+        return true;
     }
 
     // ERR line-too-long <max>CRLF
@@ -105,7 +119,7 @@ public static class ServerLineWriter
 
     // ERR unknown-command [<name>]CRLF
     /// <summary>Writes <c>ERR unknown-command &lt;name&gt;</c>; the name is sanitised; an empty name
-    /// gives <c>ERR unknown-command</c> with nothing after it (PROTOCOL-NOTES 3).</summary>
+    /// gives <c>ERR unknown-command</c> with nothing after it (docs/PROTOCOL.md section 5).</summary>
     public static bool TryWriteUnknownCommand(Span<byte> destination, ReadOnlySpan<byte> name, out int written) =>
         TryWriteErr(destination, ProtocolTokens.UnknownCommandCode, name, out written);
 

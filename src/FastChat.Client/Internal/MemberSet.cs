@@ -6,13 +6,13 @@ namespace FastChat.Client.Internal;
 /// <summary>
 /// The members as last announced: replaced by <c>USERS</c>, grown by <c>JOIN</c>, shrunk by
 /// <c>LEAVE</c>. The protocol guarantees that replaying JOIN/LEAVE on top of USERS never names
-/// someone twice or someone unknown (docs/PROTOCOL.md "Ordering"), so the set is exact; a server
+/// someone twice or someone unknown (docs/PROTOCOL.md section 9), so the set is exact; a server
 /// that broke that rule would only see duplicates ignored here.
 /// </summary>
 /// <remarks>
 /// The set also interns ids: an id string is made once when a member appears and reused for every
-/// MSG it sends, so the steady state allocates only the message text (issue 3: "parsing allocates
-/// only for what it hands out"). One writer (the receive loop); readers take snapshots under the lock.
+/// MSG it sends, so the steady state allocates only the message text it hands out. One writer (the
+/// receive loop); readers take snapshots under the lock.
 /// </remarks>
 internal sealed class MemberSet
 {

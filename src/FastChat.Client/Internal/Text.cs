@@ -3,7 +3,7 @@ using FastChat.Protocol;
 
 namespace FastChat.Client.Internal;
 
-/// <summary>Byte/char conversions of protocol text (printable ASCII only, docs/PROTOCOL.md "Text rules").</summary>
+/// <summary>Byte/char conversions of protocol text (printable ASCII only, docs/PROTOCOL.md section 7).</summary>
 internal static class Text
 {
     /// <summary>

@@ -1,6 +1,6 @@
 namespace FastChat.Client.Internal.Cli;
 
-/// <summary>The process exit codes of fastchat-client (documented in docs/CLIENT.md).</summary>
+/// <summary>The process exit codes of fastchat-client (documented in README.md, "Exit codes").</summary>
 internal static class ExitCodes
 {
     /// <summary>Left cleanly (<c>/quit</c>, Ctrl+C, end of input) or every scripted message was echoed.</summary>

@@ -6,7 +6,7 @@ namespace FastChat.Client.Internal.Cli;
 
 /// <summary>
 /// Writes one JSON object per event (<c>--json</c>), e.g.
-/// <c>{"event":"message","id":"7","text":"hi","self":true,"time":"2026-11-25T23:40:01.123+00:00"}</c>.
+/// <c>{"event":"message","id":"7","text":"hi","self":true,"time":"..."}</c> (time in ISO 8601).
 /// Utf8JsonWriter over one reused buffer: no reflection, no per-event writer.
 /// </summary>
 internal sealed class JsonEventWriter : IDisposable

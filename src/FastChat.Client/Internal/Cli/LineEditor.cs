@@ -18,7 +18,7 @@ internal enum KeyResult
 
 /// <summary>
 /// A one-line editor on <see cref="Console.ReadKey(bool)"/> keys, so incoming chat never garbles what
-/// is being typed (issue 3): every incoming line erases the prompt line (<c>CR</c>, ANSI <c>EL2</c>
+/// is being typed: every incoming line erases the prompt line (<c>CR</c>, ANSI <c>EL2</c>
 /// "erase line", ECMA-48 8.3.41), prints, and redraws the prompt with the unfinished input and cursor.
 /// The line is kept on one terminal row, scrolled horizontally when it is wider than the window, so
 /// redrawing never has to track wrapped rows.

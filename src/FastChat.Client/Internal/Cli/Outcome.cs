@@ -32,7 +32,7 @@ internal sealed class Outcome
         _ => (ExitCodes.ConnectionLost, "Connection to the server lost."),
     };
 
-    // The server's reasons for ending a session (docs/PROTOCOL.md "Limits"), in plain words.
+    // The server's reasons for ending a session (docs/PROTOCOL.md section 11), in plain words.
     private static string Why(string reason) => reason switch
     {
         "slow-consumer" => "the server cut this client off for reading too slowly.",

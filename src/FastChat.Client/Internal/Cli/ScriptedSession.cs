@@ -3,7 +3,7 @@ using System.Globalization;
 namespace FastChat.Client.Internal.Cli;
 
 /// <summary>
-/// Scripted mode (issue 3): send each input line as a message, wait until the server echoed every one
+/// Scripted mode: send each input line as a message, wait until the server echoed every one
 /// back as <c>MSG</c> from our own id (or refused it with <c>ERR</c>), then <c>/quit</c> and exit.
 /// The server handles a client's lines in order, so counting echoes is exact.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace FastChat.Client.Internal.Cli;
 
-/// <summary>Formats events as the readable lines of issue 3 (<c>[12:04:31] 7: hello</c>, <c>* 9 joined (3 online)</c>).</summary>
+/// <summary>Formats events as the readable lines README.md shows (<c>[12:04:31] 7: hello</c>, <c>* 9 joined (3 online)</c>).</summary>
 internal sealed class TextFormatter(string address, Func<string?> selfId)
 {
     /// <summary>The line for <paramref name="e"/>, or null when it has none (the exit sentence covers it).</summary>

@@ -5,7 +5,7 @@ using static FastChat.Protocol.Tests.FramerHarness;
 namespace FastChat.Protocol.Tests;
 
 /// <summary>
-/// The client lines of docs/PROTOCOL.md (section 12 example session and the section 5/7 examples)
+/// The client lines of docs/PROTOCOL.md (section 13 example session and the section 2/5/7 examples)
 /// go through framer, classifier and writer, as a server handles them, and give the bytes the
 /// document shows.
 /// </summary>
@@ -62,7 +62,7 @@ public class ProtocolDocExampleTests
     }
 
     [Theory]
-    // Section 12.
+    // Section 13.
     [InlineData("hello B\r\n", "1", "MSG 1 hello B\r\n")]
     [InlineData("//who is here?\n", "2", "MSG 2 /who is here?\r\n")]
     [InlineData("/users\n", "2", "USERS 1 2\r\n")]

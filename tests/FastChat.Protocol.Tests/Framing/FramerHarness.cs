@@ -81,7 +81,7 @@ internal static class FramerHarness
         Feed(maxLineLength, input, Enumerable.Repeat(1, input.Length));
 
     /// <summary>
-    /// The framing rules written down as plainly as possible (docs/PROTOCOL.md "Framing"), on the
+    /// The framing rules written down as plainly as possible (docs/PROTOCOL.md section 2), on the
     /// whole stream at once: every LF-terminated segment minus one CR before the LF is a line, refused
     /// when longer than the limit; the unterminated tail is refused once it can no longer become a line.
     /// </summary>

@@ -5,8 +5,12 @@ namespace FastChat.Protocol.Tests;
 
 /// <summary>
 /// The framing, parsing, sanitising and formatting path runs for every line a server receives and
-/// every line it sends (issue 2, "allocate nothing per message").
+/// every line it sends, so it must allocate nothing per line.
 /// </summary>
+/// <remarks>
+/// The project runs without tiered compilation (see the csproj): with it, the runtime's background
+/// tier-up may allocate on this thread at a moment that depends on the machine's speed.
+/// </remarks>
 public class AllocationTests
 {
     private const int Lines = 10_000;
@@ -20,12 +24,9 @@ public class AllocationTests
         byte[] held = new byte[MaxLineLength + 1 + ReceiveSize];
         byte[] output = new byte[ServerLineWriter.MaxLineBytes(MaxLineLength) + 64];
 
-        // Warm-up: JIT, static initialisers (SearchValues), tiering.
+        // Warm-up: JIT and static initialisers (SearchValues) run once, on this first pass.
         Assert.Equal(Lines, Run(stream, held, output));
 
-        // The runtime may still allocate once on this thread while it tiers the loop up (seen in CI:
-        // 3 880 B in one round). A per-line allocation shows in every round (>= 10 000 allocations),
-        // so the quietest of three rounds must be exactly zero.
         long[] rounds = new long[3];
         for (int i = 0; i < rounds.Length; i++)
         {
@@ -35,7 +36,7 @@ public class AllocationTests
             Assert.Equal(Lines, lines);
         }
 
-        Assert.True(rounds.Min() == 0, $"allocated per round: {string.Join(", ", rounds)} bytes");
+        Assert.True(rounds.All(r => r == 0), $"allocated per round: {string.Join(", ", rounds)} bytes");
     }
 
     private static byte[] BuildClientStream()

@@ -2,7 +2,7 @@ using static FastChat.Protocol.Tests.FramerHarness;
 
 namespace FastChat.Protocol.Tests;
 
-/// <summary>Every client line of docs/PROTOCOL.md "Client to server".</summary>
+/// <summary>Every client line of docs/PROTOCOL.md section 5.</summary>
 public class ClientLineTests
 {
     [Theory]

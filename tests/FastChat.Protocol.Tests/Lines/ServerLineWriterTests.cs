@@ -43,6 +43,12 @@ public class ServerLineWriterTests
 
     public static TheoryData<string> LineNames => [.. Lines.Keys];
 
+    /// <summary>The entries that write a whole line (with its CRLF).</summary>
+    public static TheoryData<string> WholeLineNames => [.. Lines.Keys.Where(k => Lines[k].Expected.EndsWith("\r\n", StringComparison.Ordinal))];
+
+    /// <summary>The entries that write part of a line: the USERS start and append, an id.</summary>
+    public static TheoryData<string> FragmentNames => [.. Lines.Keys.Where(k => !Lines[k].Expected.EndsWith("\r\n", StringComparison.Ordinal))];
+
     private static Write W(Write write) => write;
 
     private static string Latin1(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes);
@@ -87,15 +93,11 @@ public class ServerLineWriterTests
     }
 
     [Theory]
-    [MemberData(nameof(LineNames))]
+    [MemberData(nameof(WholeLineNames))]
     public void Server_lines_end_with_CRLF_and_carry_no_other_control_bytes(string name)
     {
         string expected = Lines[name].Expected;
-        if (!expected.EndsWith("\r\n", StringComparison.Ordinal))
-        {
-            return; // a USERS fragment or an id, not a whole line
-        }
-
+        Assert.EndsWith("\r\n", expected, StringComparison.Ordinal);
         string body = expected[..^2];
         Assert.All(body, c => Assert.InRange(c, ' ', '~'));
 
@@ -106,6 +108,15 @@ public class ServerLineWriterTests
             Assert.False(body.EndsWith(' '), "no trailing space");
             Assert.DoesNotContain("  ", body.Replace("PONG  ", "PONG ", StringComparison.Ordinal), StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(FragmentNames))]
+    public void Line_fragments_are_printable_and_end_no_line(string name)
+    {
+        string expected = Lines[name].Expected;
+        Assert.NotEmpty(expected);
+        Assert.All(expected, c => Assert.InRange(c, ' ', '~'));
     }
 
     [Theory]
@@ -166,5 +177,18 @@ public class ServerLineWriterTests
                 Assert.Equal(AsciiText.IsPrintable(text[i]) ? text[i] : (byte)'?', relayed[i]);
             }
         }, iter: 1000);
+    }
+
+    [Fact]
+    public void Full_with_a_scope_of_any_length_is_written_or_refused_never_thrown()
+    {
+        Span<byte> big = stackalloc byte[200];
+        Assert.True(ServerLineWriter.TryWriteFull(big, 10, "per-address"u8, out int n));
+        Assert.Equal("FULL 10 per-address\r\n", System.Text.Encoding.ASCII.GetString(big[..n]));
+        byte[] longScope = System.Text.Encoding.ASCII.GetBytes(new string('s', 100));
+        Assert.True(ServerLineWriter.TryWriteFull(big, 10, longScope, out n));
+        Assert.Equal(4 + 1 + 2 + 1 + 100 + 2, n);
+        Assert.False(ServerLineWriter.TryWriteFull(big[..50], 10, longScope, out n));
+        Assert.Equal(0, n);
     }
 }
