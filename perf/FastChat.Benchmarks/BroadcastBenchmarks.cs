@@ -7,22 +7,21 @@ using BenchmarkDotNet.Running;
 using FastChat.Server;
 using FastChat.Server.Internal;
 using FastChat.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FastChat.Benchmarks;
 
 /// <summary>
 /// One chat line to 10, 1 000 and 10 000 members through the server's real broadcast path: the
-/// hub's batch (lock, MSG formatted once into the shared log, publish, wake-up walk over every
-/// member) and then every member's sender taking its bytes from its cursor exactly as
-/// Connection.SendLoopAsync does, up to the point where it would hand them to the socket. The
-/// socket is replaced by <see cref="SinkMember"/>, which only counts the bytes.
+/// room's apply (lock, MSG formatted once into the shared log, publish, wake-up walk over every
+/// member) and then every member's sender taking its bytes from its cursor with the loop the
+/// server's senders run (MemberSender.SendDue), up to the point where it would hand them to the
+/// socket. The socket is replaced by <see cref="SinkMember"/>, which only counts the bytes.
 /// </summary>
 /// <remarks>
-/// The hub, log and pools are built as <see cref="ChatServer"/> builds them (through
-/// <see cref="ServerContext"/>), with the default options. One operation is one line to every
-/// member; the "ns/delivery" column divides by the member count. <see cref="Batch16"/> puts 16
-/// lines into one batch (what one receive of 16 lines does) and reports per line.
+/// The room, log and pools are built as <see cref="ChatServer"/> builds them (<see cref="SinkRoom"/>),
+/// with the default options. One operation is one line to every member; the "ns/delivery" column
+/// divides by the member count. <see cref="Batch16"/> applies 16 lines at once (what one receive of
+/// 16 lines does) and reports per line.
 /// </remarks>
 [MemoryDiagnoser]
 [Config(typeof(Config))]
@@ -30,7 +29,9 @@ public class BroadcastBenchmarks
 {
     private static readonly byte[] Text = "hello everyone, this is a chat line of a typical length for a chat"u8.ToArray();
 
-    private ServerContext _context = null!;
+    private static readonly MemberAction[] Sixteen = [.. Enumerable.Repeat(new MemberAction(MemberActionKind.Chat, 0, Text.Length), 16)];
+
+    private SinkRoom _room = null!;
     private SinkMember[] _members = [];
 
     /// <summary>Members in the chat (every one of them, the sender included, gets the line).</summary>
@@ -41,22 +42,18 @@ public class BroadcastBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        (_context, _members) = SinkMember.CreateChat(Members);
+        (_room, _members) = SinkMember.CreateChat(Members);
     }
 
     /// <summary>Releases every member and the log.</summary>
     [GlobalCleanup]
-    public void Cleanup() => SinkMember.Dispose(_context, _members);
+    public void Cleanup() => _room.Dispose(_members);
 
     /// <summary>One receive with one chat line: one batch, then every member's sender drains.</summary>
     [Benchmark]
     public long OneLine()
     {
-        using (ChatHub.Batch batch = _context.Hub.BeginBatch())
-        {
-            batch.Message(_members[0].Member, Text);
-        }
-
+        _room.Say(_members[0].Member, Text);
         return SinkMember.DrainAll(_members);
     }
 
@@ -64,14 +61,7 @@ public class BroadcastBenchmarks
     [Benchmark(OperationsPerInvoke = 16)]
     public long Batch16()
     {
-        using (ChatHub.Batch batch = _context.Hub.BeginBatch())
-        {
-            for (int i = 0; i < 16; i++)
-            {
-                batch.Message(_members[0].Member, Text);
-            }
-        }
-
+        _room.Room.Apply(_members[0].Member, Text, Sixteen);
         return SinkMember.DrainAll(_members);
     }
 

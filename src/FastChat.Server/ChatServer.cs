@@ -7,19 +7,29 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace FastChat.Server;
 
 /// <summary>
-/// A FastChat server (protocol v1, docs/PROTOCOL.md): accepts members, broadcasts their lines in one
-/// global order, cuts off slow consumers, and shuts down gracefully.
+/// A FastChat server (docs/PROTOCOL.md): accepts members, broadcasts their lines in one global
+/// order, enforces the limits, and shuts down gracefully. This type puts the parts together
+/// (docs/ARCHITECTURE.md); each part has one role.
 /// </summary>
 public sealed class ChatServer : IAsyncDisposable
 {
     private readonly ChatServerOptions _options;
     private readonly ILogger _logger;
-    private readonly ServerContext _context;
     private readonly TimeProvider _time;
+    private readonly ServerCounters _counters;
+    private readonly ServerPools _pools;
+    private readonly OutputTotals _totals = new();
+    private readonly Room _room;
+    private readonly ConnectionRegistry _connections = new();
+    private readonly Lingerer _linger;
+    private readonly AcceptGate _gate;
+    private readonly AddressLimiter _addresses;
+    private readonly Admission _admission;
     private SocketListener? _listener;
     private Task? _acceptLoop;
     private ITimer? _statsTimer;
     private Watchdog? _watchdog;
+    private long _nextId;
     private int _stopped;
 
     /// <summary>Creates a server; nothing listens until <see cref="Start"/>.</summary>
@@ -47,16 +57,35 @@ public sealed class ChatServer : IAsyncDisposable
             Log.FewDescriptors(_logger, l, budget, options.MaxClients);
         }
 
-        _context = ServerContext.Create(options, _logger, meterFactory, _time, budget);
+        _counters = new ServerCounters(meterFactory);
+        _pools = ServerPools.For(options);
+        _room = new Room(new BroadcastLog(_pools.Segments),
+            new RoomLimits(options.MaxClients, options.MaxLineLength, options.MaxPendingBytes, options.MaxTotalPendingBytes),
+            options.FanOutThreads, _totals, _counters, () => Interlocked.Increment(ref _nextId), ex => Log.WalkFailed(_logger, ex));
+        _linger = new Lingerer(_time);
+        _gate = new AcceptGate(budget);
+        _addresses = new AddressLimiter(options.MaxClientsPerAddress);
+        _admission = new Admission(_room, _gate, _addresses, _connections, _pools, _totals,
+            new ConnectionLimits(options, _time.TimestampFrequency), _counters, _linger, _time, _logger);
     }
 
     /// <summary>The address the server listens on (with the real port), once started.</summary>
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint;
 
     /// <summary>Members connected now.</summary>
-    public int MemberCount => _context.Hub.MemberCount;
+    public int MemberCount => _room.MemberCount;
 
-    internal ServerContext Context => _context;
+    internal ServerCounters Counters => _counters;
+
+    internal ServerPools Pools => _pools;
+
+    internal OutputTotals Totals => _totals;
+
+    internal ConnectionRegistry Connections => _connections;
+
+    internal AcceptGate Gate => _gate;
+
+    internal AddressLimiter Addresses => _addresses;
 
     /// <summary>Binds, listens and starts accepting. Returns the bound address.</summary>
     public IPEndPoint Start()
@@ -68,8 +97,8 @@ public sealed class ChatServer : IAsyncDisposable
 
         var endPoint = new IPEndPoint(IPAddress.Parse(_options.Bind), _options.Port);
         _listener = new SocketListener(endPoint, _options.Backlog, _logger);
-        _watchdog = new Watchdog(_context, ex => Log.WatchdogFailed(_logger, ex));
-        _acceptLoop = Task.Run(() => _listener.RunAsync(socket => Connection.Accept(socket, _context), _context.Gate, _context.Counters, _time));
+        _watchdog = new Watchdog(_connections, _time, ex => Log.WatchdogFailed(_logger, ex));
+        _acceptLoop = Task.Run(() => _listener.RunAsync(_admission.Admit, _gate, _counters, _time));
         if (_options.StatsInterval > TimeSpan.Zero)
         {
             _statsTimer = _time.CreateTimer(static s => ((ChatServer)s!).LogStats(), this, _options.StatsInterval, _options.StatsInterval);
@@ -94,10 +123,10 @@ public sealed class ChatServer : IAsyncDisposable
         if (_listener is null)
         {
             // Never started (or the bind failed): nothing to drain, nothing to say.
-            _context.Hub.Close();
-            _context.Linger.Dispose();
-            _context.Hub.DisposeLog();
-            _context.Counters.Dispose();
+            _room.Close();
+            _linger.Dispose();
+            _room.Dispose();
+            _counters.Dispose();
             return;
         }
 
@@ -107,10 +136,10 @@ public sealed class ChatServer : IAsyncDisposable
             await _acceptLoop.ConfigureAwait(false);
         }
 
-        Member[] members = _context.Hub.Close();
+        Member[] members = _room.Close();
         Log.ShuttingDown(_logger, members.Length, _options.DrainTimeout);
 
-        Task allClosed = _context.WhenAllClosed();
+        Task allClosed = _connections.WhenAllClosed();
         int aborted = 0;
         try
         {
@@ -118,7 +147,7 @@ public sealed class ChatServer : IAsyncDisposable
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
-            foreach (Connection connection in _context.Connections)
+            foreach (Connection connection in _connections.Connections)
             {
                 aborted++;
                 connection.Abort(CloseReason.DrainTimeout);
@@ -126,7 +155,7 @@ public sealed class ChatServer : IAsyncDisposable
         }
 
         // Lingering closes end now; aborted connections finish their cleanup promptly.
-        _context.Linger.Dispose();
+        _linger.Dispose();
         try
         {
             await allClosed.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
@@ -136,7 +165,7 @@ public sealed class ChatServer : IAsyncDisposable
             // A bug if it happens; the counting pools will show what leaked.
         }
 
-        _context.Hub.DisposeLog();
+        _room.Dispose();
         _watchdog?.Dispose();
         if (_statsTimer is not null)
         {
@@ -145,7 +174,7 @@ public sealed class ChatServer : IAsyncDisposable
 
         LogStats();
         Log.ShutdownComplete(_logger, aborted);
-        _context.Counters.Dispose();
+        _counters.Dispose();
     }
 
     /// <inheritdoc />
@@ -153,7 +182,7 @@ public sealed class ChatServer : IAsyncDisposable
 
     private void LogStats()
     {
-        ServerCounters c = _context.Counters;
-        Log.Stats(_logger, _context.Hub.MemberCount, c.MessagesIn, c.MessagesOut, c.BytesIn, c.BytesOut, c.SlowConsumers, c.RejectedFull);
+        ServerCounters c = _counters;
+        Log.Stats(_logger, _room.MemberCount, c.MessagesIn, c.MessagesOut, c.BytesIn, c.BytesOut, c.SlowConsumers, c.RejectedFull);
     }
 }

@@ -32,6 +32,12 @@ public sealed class ChatServerOptions
     /// <summary>Length of the kernel's accept queue.</summary>
     public int Backlog { get; set; } = 4096;
 
+    /// <summary>Fan-out threads, each walking its own share of the members (docs/ARCHITECTURE.md "Fan-out").</summary>
+    public int FanOutThreads { get; set; } = 1;
+
+    /// <summary>The most <see cref="FanOutThreads"/> allowed.</summary>
+    public const int MaxFanOutThreads = 64;
+
     /// <summary>Connections one address may hold at once (IPv6: one /64); 0 = no limit. The next gets
     /// <c>FULL &lt;n&gt; per-address</c>.</summary>
     public int MaxClientsPerAddress { get; set; } = 10;
@@ -106,6 +112,11 @@ public sealed class ChatServerOptions
         if (Backlog < 1)
         {
             errors.Add($"--backlog must be at least 1 (got {Backlog}).");
+        }
+
+        if (FanOutThreads is < 1 or > MaxFanOutThreads)
+        {
+            errors.Add($"--fan-out-threads must be between 1 and {MaxFanOutThreads} (got {FanOutThreads}).");
         }
 
         if (MaxClientsPerAddress < 0)

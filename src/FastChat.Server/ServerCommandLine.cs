@@ -40,6 +40,7 @@ internal static class ServerCommandLine
         new("--drain-timeout", nameof(ChatServerOptions.DrainTimeout), Kind.Seconds, "Seconds a leaving member (or every member at shutdown) gets to take its last bytes (default 5)."),
         new("--stats-interval", nameof(ChatServerOptions.StatsInterval), Kind.Seconds, "Seconds between stats log lines; 0 turns them off (default 10)."),
         new("--backlog", nameof(ChatServerOptions.Backlog), Kind.Integer, "Length of the kernel's accept queue (default 4096)."),
+        new("--fan-out-threads", nameof(ChatServerOptions.FanOutThreads), Kind.Integer, "Threads that send broadcasts, each to its own share of the members (default 1)."),
     ];
 
     /// <summary>The root command and a function that turns a parse into configuration overrides.</summary>

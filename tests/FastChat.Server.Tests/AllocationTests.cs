@@ -2,7 +2,6 @@ using System.Buffers;
 using FastChat.Protocol;
 using FastChat.Server.Internal;
 using FastChat.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FastChat.Server.Tests;
 
@@ -43,7 +42,7 @@ public class AllocationTests
     public void Broadcasting_to_members_and_draining_their_output_allocates_nothing()
     {
         const int members = 100;
-        (ServerContext context, SinkMember[] sinks) = SinkMember.CreateChat(members);
+        (SinkRoom context, SinkMember[] sinks) = SinkMember.CreateChat(members);
         try
         {
             byte[] text = "hello everyone, this is a chat line of a typical length for a chat"u8.ToArray();
@@ -67,7 +66,7 @@ public class AllocationTests
         }
         finally
         {
-            SinkMember.Dispose(context, sinks);
+            context.Dispose(sinks);
         }
 
         Assert.Empty(context.Pools.Outstanding());
@@ -79,13 +78,13 @@ public class AllocationTests
         // Small segments so the limit spans many; every segment the stall needs must have been made
         // with the server, none while it runs (a burst of new pinned blocks runs a gen2 GC).
         var options = new ChatServerOptions { MaxPendingBytes = 256 * 1024, LogSegmentSize = 16 * 1024 };
-        ServerContext context = ServerContext.Create(options, NullLogger.Instance);
+        var context = new SinkRoom(options);
         long createdAtStart = context.Pools.Segments.Created;
-        var reader = new SinkMember(context);
+        var reader = context.NewMember();
         var stalled = new StalledMember(context);
         try
         {
-            Assert.Equal(JoinResult.Joined, context.Hub.TryJoin(reader.Member));
+            Assert.Equal(JoinResult.Joined, context.Room.TryJoin(reader.Member));
             reader.Drain();
             long readerBefore = reader.Sent;
 
@@ -99,7 +98,7 @@ public class AllocationTests
                 expected += Say(context, reader, text);
             }
 
-            Assert.Equal(JoinResult.Joined, context.Hub.TryJoin(stalled.Member));
+            Assert.Equal(JoinResult.Joined, context.Room.TryJoin(stalled.Member));
 
             // Publish until the stalled member is just over the limit, then let the flusher cut it
             // off before the next line, so its backlog is all the limit allows and no more.
@@ -141,30 +140,26 @@ public class AllocationTests
         finally
         {
             stalled.Member.Output.Release();
-            SinkMember.Dispose(context, [reader]);
+            context.Dispose([reader]);
         }
 
         Assert.Empty(context.Pools.Outstanding());
     }
 
     /// <summary>One MSG from <paramref name="sender"/>, drained by it; returns the line's bytes.</summary>
-    private static int Say(ServerContext context, SinkMember sender, byte[] text)
+    private static int Say(SinkRoom context, SinkMember sender, byte[] text)
     {
-        using (ChatHub.Batch batch = context.Hub.BeginBatch())
-        {
-            Assert.True(batch.Message(sender.Member, text));
-        }
-
+        context.Say(sender.Member, text);
         sender.Drain();
         return ServerLineWriter.MsgLength(sender.Member.IdBytes.Length, text.Length);
     }
 
-    /// <summary>A member that never reads: the hub cuts it off, and this records that it did.</summary>
+    /// <summary>A member that never reads: the room cuts it off, and this records that it did.</summary>
     private sealed class StalledMember : IMemberTransport
     {
         private volatile bool _cutOff;
 
-        public StalledMember(ServerContext context) =>
+        public StalledMember(SinkRoom context) =>
             Member = new Member(context.NextId(), new MemberOutput(context.Pools.Segments, context.Pools.PrivateBlocks), this);
 
         public Member Member { get; }
@@ -173,7 +168,7 @@ public class AllocationTests
 
         public void OnSlowConsumer(CloseReason reason) => _cutOff = true;
 
-        public void OnKicked(CloseReason reason) => throw new InvalidOperationException($"kicked: {reason}");
+        public void OnEnded(CloseReason reason) => throw new InvalidOperationException($"ended: {reason}");
 
         public void OnShutdown()
         {
@@ -207,17 +202,14 @@ public class AllocationTests
 
     /// <summary>Each call: one member sends one line, every member's output is drained. Returns the
     /// bytes drained and the bytes expected (one MSG line per member per call).</summary>
-    private static (long Delivered, long Expected) Broadcast(ServerContext context, SinkMember[] sinks, byte[] text, int calls)
+    private static (long Delivered, long Expected) Broadcast(SinkRoom context, SinkMember[] sinks, byte[] text, int calls)
     {
         long delivered = 0;
         long expected = 0;
         for (int call = 0; call < calls; call++)
         {
             Member sender = sinks[call % sinks.Length].Member;
-            using (ChatHub.Batch batch = context.Hub.BeginBatch())
-            {
-                Assert.True(batch.Message(sender, text));
-            }
+            context.Say(sender, text);
 
             delivered += SinkMember.DrainAll(sinks);
             expected += (long)sinks.Length * ServerLineWriter.MsgLength(sender.IdBytes.Length, text.Length);

@@ -73,7 +73,7 @@ public class DisconnectTests
         Assert.Equal(Enumerable.Range(0, count).Select(k => $"MSG 2 {k} {payload}"),
             got.Where(l => l.StartsWith("MSG", StringComparison.Ordinal)));
         Assert.Contains($"LEAVE {slow.Id}", got.Concat(await healthy.SyncAsync()));
-        Assert.Equal(1, server.Context.Counters.SlowConsumers);
+        Assert.Equal(1, server.Counters.SlowConsumers);
 
         // The slow member's connection ends (after whatever the kernel had buffered for it).
         List<string> slowLines = await slow.ReadToEndAsync(TimeSpan.FromSeconds(30));
@@ -81,6 +81,6 @@ public class DisconnectTests
         Assert.DoesNotContain(slowLines, l => l.StartsWith("LEAVE", StringComparison.Ordinal));
 
         // Memory stays bounded: once it is gone, the log holds no backlog for it.
-        await ServerFixture.WaitUntilAsync(() => server.Context.Pools.Segments.Outstanding <= 2, "log segments are released");
+        await ServerFixture.WaitUntilAsync(() => server.Pools.Segments.Outstanding <= 2, "log segments are released");
     }
 }

@@ -133,7 +133,7 @@ public class MemberListTests
         {
         }
 
-        public void OnKicked(CloseReason reason)
+        public void OnEnded(CloseReason reason)
         {
         }
 

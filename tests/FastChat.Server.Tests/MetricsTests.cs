@@ -13,7 +13,7 @@ public class MetricsTests
     public async Task A_broadcast_shows_in_the_message_counters_and_its_walk_in_the_walk_histogram()
     {
         await using var server = ServerFixture.Start();
-        Meter ours = server.Context.Counters.Meter;
+        Meter ours = server.Counters.Meter;
         var walks = new ConcurrentQueue<double>();
         var counters = new ConcurrentDictionary<string, long>();
         using var listener = new MeterListener
@@ -58,7 +58,7 @@ public class MetricsTests
     public async Task Every_enforcement_is_counted_on_the_meter_tagged_by_its_reason()
     {
         await using var server = ServerFixture.Start(o => o.MaxClientsPerAddress = 2);
-        Meter ours = server.Context.Counters.Meter;
+        Meter ours = server.Counters.Meter;
         var tagged = new ConcurrentDictionary<(string Name, string Reason), long>();
         using var listener = new MeterListener
         {
@@ -88,7 +88,7 @@ public class MetricsTests
         Assert.Equal(["FULL 2 per-address"], await third.ReadToEndAsync());
         await http.SendAsync("GET / HTTP/1.1\r\n\r\n");
         Assert.Equal(["BYE wrong-protocol"], await http.ReadToEndAsync());
-        await ServerFixture.WaitUntilAsync(() => server.Context.Counters.ClosedFor(Internal.CloseReason.WrongProtocol) == 1, "the close was counted");
+        await ServerFixture.WaitUntilAsync(() => server.Counters.ClosedFor(Internal.CloseReason.WrongProtocol) == 1, "the close was counted");
 
         listener.RecordObservableInstruments();
         Assert.Equal(1, tagged[("fastchat.connections.rejected", "per-address")]);

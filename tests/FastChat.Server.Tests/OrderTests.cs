@@ -3,11 +3,15 @@ namespace FastChat.Server.Tests;
 /// <summary>One global order for JOIN, LEAVE and MSG (docs/PROTOCOL.md "Ordering").</summary>
 public class OrderTests
 {
-    [Fact]
-    public async Task Concurrent_senders_produce_one_identical_sequence_at_every_member()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task Concurrent_senders_produce_one_identical_sequence_at_every_member(int fanOutThreads)
     {
+        // With several fan-out threads each walks its own members: still one order for all.
         const int members = 8, senders = 5, perSender = 300;
-        await using var server = ServerFixture.Start();
+        await using var server = ServerFixture.Start(o => o.FanOutThreads = fanOutThreads);
         TestClient[] c = await server.JoinManyAsync(members);
 
         await Task.WhenAll(Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
@@ -105,7 +109,7 @@ public class OrderTests
         }
 
         // Everybody left: the replayed set is the observer alone, as /users says.
-        await server.Context.Hub.WaitForMembersAsync(1);
+        await ServerFixture.WaitUntilAsync(() => server.Server.MemberCount == 1, "1 member remains");
         await observer.SendAsync("/users\n");
         List<string> tail = await observer.ReadUntilAsync(l => l.StartsWith("USERS", StringComparison.Ordinal));
         foreach (string line in tail.Where(l => l.StartsWith("LEAVE ", StringComparison.Ordinal)))
@@ -116,10 +120,4 @@ public class OrderTests
         Assert.Equal($"USERS {string.Join(' ', known)}", tail[^1]);
         Assert.Equal([observer.Id!], known);
     }
-}
-
-internal static class HubTestExtensions
-{
-    public static Task WaitForMembersAsync(this FastChat.Server.Internal.ChatHub hub, int count) =>
-        ServerFixture.WaitUntilAsync(() => hub.MemberCount == count, $"{count} members remain");
 }

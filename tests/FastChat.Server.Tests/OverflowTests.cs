@@ -17,7 +17,7 @@ public class OverflowTests
             Assert.Empty(await member.SyncAsync());
         }
 
-        Assert.Equal(1, server.Context.Counters.RejectedFull);
+        Assert.Equal(1, server.Counters.RejectedFull);
     }
 
     [Fact]

@@ -19,7 +19,14 @@ internal sealed class ServerFixture : IAsyncDisposable
 
     public IPEndPoint EndPoint { get; }
 
-    internal ServerContext Context => Server.Context;
+    internal ServerCounters Counters => Server.Counters;
+
+    internal ServerPools Pools => Server.Pools;
+
+    internal ConnectionRegistry Connections => Server.Connections;
+
+    /// <summary>Connections whose loops have not both ended (members and leaving ones).</summary>
+    internal int LiveConnections => Server.Connections.Count;
 
     /// <summary>
     /// A server whose per-client limits are off (per-address cap, flood control, PINGs), so tests of
@@ -47,7 +54,7 @@ internal sealed class ServerFixture : IAsyncDisposable
 
     /// <summary>Waits until the server has applied <paramref name="bytes"/> bytes from the member with this id.</summary>
     public Task WaitUntilAppliedAsync(string? id, long bytes) =>
-        WaitUntilAsync(() => Context.Connections.Any(c => c.Member.ToString() == id && c.BytesApplied >= bytes),
+        WaitUntilAsync(() => Server.Connections.Connections.Any(c => c.Member.ToString() == id && c.BytesApplied >= bytes),
             $"member {id} had {bytes} bytes applied");
 
     public async Task<TestClient[]> JoinManyAsync(int count)

@@ -30,7 +30,7 @@ public class ShutdownTests
         }
 
         await stop.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
-        Assert.Empty(server.Context.Pools.Outstanding());
+        Assert.Empty(server.Pools.Outstanding());
         foreach (TestClient client in c)
         {
             await client.DisposeAsync();
@@ -57,14 +57,14 @@ public class ShutdownTests
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await server.Server.StopAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"shutdown took {watch.Elapsed}");
-        Assert.Empty(server.Context.Pools.Outstanding());
+        Assert.Empty(server.Pools.Outstanding());
     }
 
     [Fact]
     public async Task Every_pooled_object_comes_back_after_clients_leave_and_after_shutdown()
     {
         var server = ServerFixture.Start();
-        var pools = server.Context.Pools;
+        var pools = server.Pools;
         TestClient[] c = await server.JoinManyAsync(20);
         for (int i = 0; i < c.Length; i++)
         {
@@ -92,7 +92,7 @@ public class ShutdownTests
             await c[i].DisposeAsync();
         }
 
-        await ServerFixture.WaitUntilAsync(() => server.Context.LiveConnections == 0, "every connection is closed");
+        await ServerFixture.WaitUntilAsync(() => server.LiveConnections == 0, "every connection is closed");
 
         // Only the log's current segment is still rented while the server runs.
         Assert.Equal(new Dictionary<string, long> { ["log-segments"] = 1 }, pools.Outstanding());

@@ -2,16 +2,66 @@
 // benchmarks): both drive the server's real broadcast path with the socket replaced by a sink.
 using FastChat.Server;
 using FastChat.Server.Internal;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FastChat.Testing;
+
+/// <summary>The server's room and pools as ChatServer builds them, with sinks instead of connections.</summary>
+internal sealed class SinkRoom : IDisposable
+{
+    private long _nextId;
+
+    public SinkRoom(ChatServerOptions options)
+    {
+        Counters = new ServerCounters();
+        Pools = ServerPools.For(options);
+        Room = new Room(new BroadcastLog(Pools.Segments),
+            new RoomLimits(options.MaxClients, options.MaxLineLength, options.MaxPendingBytes, options.MaxTotalPendingBytes),
+            options.FanOutThreads, Totals, Counters, NextId, ex => throw new InvalidOperationException("A walk failed.", ex));
+    }
+
+    public Room Room { get; }
+
+    public ServerPools Pools { get; }
+
+    public ServerCounters Counters { get; }
+
+    public OutputTotals Totals { get; } = new();
+
+    public long NextId() => Interlocked.Increment(ref _nextId);
+
+    /// <summary>A sink member (not joined yet).</summary>
+    public SinkMember NewMember() => new(this);
+
+    /// <summary>One chat line from <paramref name="sender"/>, applied as a receive would apply it.</summary>
+    public void Say(Member sender, ReadOnlySpan<byte> text) =>
+        Room.Apply(sender, text, [new MemberAction(MemberActionKind.Chat, 0, text.Length)]);
+
+    /// <summary>Closes the room as the server does (every stream ends) and releases every member's
+    /// references and blocks, the log's own reference last.</summary>
+    public void Dispose(SinkMember[] members)
+    {
+        Room.Close();
+        foreach (SinkMember member in members)
+        {
+            member.Member.Output.Release();
+        }
+
+        Dispose();
+    }
+
+    public void Dispose()
+    {
+        Room.Dispose();
+        Counters.Dispose();
+    }
+}
 
 /// <summary>A member whose output is drained by a sink instead of a socket.</summary>
 internal sealed class SinkMember : IMemberTransport
 {
-    public SinkMember(ServerContext context)
+    public SinkMember(SinkRoom room)
     {
-        Member = new Member(context.NextId(), new MemberOutput(context.Pools.Segments, context.Pools.PrivateBlocks), this);
+        Member = new Member(room.NextId(), new MemberOutput(room.Pools.Segments, room.Pools.PrivateBlocks, room.Totals), this);
     }
 
     public Member Member { get; }
@@ -20,18 +70,17 @@ internal sealed class SinkMember : IMemberTransport
     public long Sent { get; private set; }
 
     /// <summary>
-    /// A hub with <paramref name="members"/> joined sink members, built as ChatServer builds it
+    /// A room with <paramref name="members"/> joined sink members, built as ChatServer builds it
     /// (default options, max clients raised to fit), with every member's WELCOME/USERS/JOIN backlog drained.
     /// </summary>
-    public static (ServerContext Context, SinkMember[] Members) CreateChat(int members)
+    public static (SinkRoom Room, SinkMember[] Members) CreateChat(int members)
     {
-        var context = ServerContext.Create(new ChatServerOptions { MaxClients = Math.Max(members, 16) }, NullLogger.Instance);
-
+        var room = new SinkRoom(new ChatServerOptions { MaxClients = Math.Max(members, 16) });
         var sinks = new SinkMember[members];
         for (int i = 0; i < members; i++)
         {
-            sinks[i] = new SinkMember(context);
-            if (context.Hub.TryJoin(sinks[i].Member) != JoinResult.Joined)
+            sinks[i] = room.NewMember();
+            if (room.Room.TryJoin(sinks[i].Member) != JoinResult.Joined)
             {
                 throw new InvalidOperationException($"Member {i + 1} of {members} could not join.");
             }
@@ -41,7 +90,7 @@ internal sealed class SinkMember : IMemberTransport
         }
 
         DrainAll(sinks);
-        return (context, sinks);
+        return (room, sinks);
     }
 
     /// <summary>Every member's sender takes what it is owed; returns the bytes taken.</summary>
@@ -56,43 +105,20 @@ internal sealed class SinkMember : IMemberTransport
         return bytes;
     }
 
-    /// <summary>Shuts the hub down as the server does (every stream ends), then every reference and
-    /// block goes back, the log's own reference last.</summary>
-    public static void Dispose(ServerContext context, SinkMember[] members)
-    {
-        context.Hub.Close();
-        foreach (SinkMember member in members)
-        {
-            member.Member.Output.Release();
-        }
-
-        context.Hub.DisposeLog();
-        context.Counters.Dispose();
-    }
-
-    /// <summary>
-    /// The body of Connection.SendLoopAsync with the socket replaced: every contiguous run that is due
-    /// is "sent" whole.
-    /// </summary>
+    /// <summary>The member's sender loop with the socket replaced: every contiguous run that is due is "sent" whole.</summary>
     public long Drain()
     {
-        MemberOutput output = Member.Output;
-        long bytes = 0;
-        while (output.TryGetNext(out ReadOnlyMemory<byte> data, out bool isPrivate))
-        {
-            bytes += data.Length;
-            output.Advance(isPrivate, data.Length);
-        }
-
-        // The sink does not wait on the member's signal: the flusher thread sets it concurrently, and a
-        // wait that is never awaited would race that Set (a real sender awaits before it waits again).
-        Sent += bytes;
-        return bytes;
+        // The sink does not wait on the member's signal: a walker sets it concurrently, and a wait
+        // that is never awaited would race that Set (a real sender awaits before it waits again).
+        var sink = new CountingSink();
+        MemberSender.SendDue(Member.Output, ref sink);
+        Sent += sink.Bytes;
+        return sink.Bytes;
     }
 
     public void OnSlowConsumer(CloseReason reason) => throw new InvalidOperationException($"A sink member was cut off ({reason}).");
 
-    public void OnKicked(CloseReason reason) => throw new InvalidOperationException($"A sink member was kicked ({reason}).");
+    public void OnEnded(CloseReason reason) => throw new InvalidOperationException($"A sink member was ended ({reason}).");
 
     public void OnShutdown()
     {
@@ -100,4 +126,16 @@ internal sealed class SinkMember : IMemberTransport
 
     // No fast path: the sink's sender loop does all the draining.
     public bool TrySendInline() => false;
+
+    // Takes everything, counting it.
+    private struct CountingSink : ISendChannel
+    {
+        public long Bytes;
+
+        public int TrySend(ReadOnlySpan<byte> data)
+        {
+            Bytes += data.Length;
+            return data.Length;
+        }
+    }
 }

@@ -21,7 +21,7 @@ internal sealed partial class Connection
 
     private void StartLiveness()
     {
-        Volatile.Write(ref _lastLineAt, _context.Time.GetTimestamp());
+        Volatile.Write(ref _lastLineAt, _time.GetTimestamp());
         _started = true;
     }
 
@@ -53,11 +53,11 @@ internal sealed partial class Connection
     /// <summary>
     /// Watchdog, once per tick: ends a connection whose deadline passed, or asks a silent member for
     /// a sign of life. Runs beside the connection's own loops, so it only reads their stamps and acts
-    /// through the hub (which serialises against them) or <see cref="Abort"/>.
+    /// through the room (which serialises against them) or <see cref="Abort"/>.
     /// </summary>
-    public void CheckDeadlines(long now)
+    public void CheckDeadlines(long now, Watchdog watchdog)
     {
-        ConnectionLimits limits = _context.Limits;
+        ConnectionLimits limits = _limits;
         if (!_started)
         {
             return; // tracked, but not admitted yet
@@ -100,20 +100,19 @@ internal sealed partial class Connection
         long silence = _sentAnyLine ? limits.IdleTimeout : limits.RegistrationTimeout;
         if (silence > 0 && now - Volatile.Read(ref _lastLineAt) > silence)
         {
-            SendPing(now);
+            SendPing(now, watchdog.NextPingToken());
         }
     }
 
     // PING <token>
-    private void SendPing(long now)
+    private void SendPing(long now, long token)
     {
         Span<byte> ping = stackalloc byte[5 + 20 + 2];
-        ServerLineWriter.TryWritePing(ping, _context.NextPingToken(), out int written);
+        ServerLineWriter.TryWritePing(ping, token, out int written);
         Volatile.Write(ref _pingSentAt, now);
-        if (_context.Hub.SendPrivate(_member, ping[..written]))
+        if (_room.SendPrivate(_member, ping[..written]))
         {
-            _context.Counters.PingSent();
-            _context.Hub.CheckPending(_member);
+            _counters.PingSent();
         }
     }
 }

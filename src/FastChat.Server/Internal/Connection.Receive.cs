@@ -8,7 +8,7 @@ internal sealed partial class Connection
     private async Task ReceiveLoopAsync()
     {
         ReceiveArgs args = _receiveArgs!;
-        CountingObjectPool<byte[]> pool = _context.Pools.ReceiveBlocks;
+        CountingObjectPool<byte[]> pool = _pools.ReceiveBlocks;
         byte[]? block = null;
         int held = 0; // bytes of an unfinished line kept at the start of the block
         bool sniffing = true; // until the first bytes are known not to be another protocol
@@ -50,7 +50,7 @@ internal sealed partial class Connection
                 if (sniffing && !_discardInput && SniffFirstBytes(block.AsSpan(0, total)) == OperationStatus.NeedMoreData)
                 {
                     consumed = 0; // hold it all until the first line shows what it is
-                    TrackPartialLine(holdsPartial: true, linesCompleted: false, _context.Time.GetTimestamp());
+                    TrackPartialLine(holdsPartial: true, linesCompleted: false, _time.GetTimestamp());
                 }
                 else
                 {
@@ -59,7 +59,7 @@ internal sealed partial class Connection
                 }
 
                 // Counted once applied, so whoever sees the count sees its effects (tests do).
-                _context.Counters.Received(received);
+                _counters.Received(received);
                 Volatile.Write(ref _bytesApplied, _bytesApplied + received);
                 held = total - consumed;
                 if (held == 0)
@@ -99,7 +99,7 @@ internal sealed partial class Connection
         bool completed = false;
         while (true)
         {
-            long now = _context.Time.GetTimestamp();
+            long now = _time.GetTimestamp();
             if (_discardInput)
             {
                 return total;
@@ -127,14 +127,14 @@ internal sealed partial class Connection
     /// </summary>
     private async ValueTask<bool> WaitForLineRateAsync()
     {
-        long now = _context.Time.GetTimestamp();
+        long now = _time.GetTimestamp();
         Volatile.Write(ref _partialSince, 0); // the wait is ours, not a slow line's
         if (_throttledSince == 0)
         {
             _throttledSince = now;
-            _context.Counters.FloodDelayed();
+            _counters.FloodDelayed();
         }
-        else if (now - _throttledSince > _context.Limits.FloodTimeout)
+        else if (now - _throttledSince > _limits.FloodTimeout)
         {
             Kick(CloseReason.Flood);
             return false;
@@ -145,7 +145,7 @@ internal sealed partial class Connection
         long wait = _lineRate.TicksUntilNext(now);
         if (wait > 0)
         {
-            await Task.Delay(_context.Limits.ToTimeSpan(Math.Max(wait, _context.Limits.ThrottledBatch)), _context.Time);
+            await Task.Delay(_limits.ToTimeSpan(Math.Max(wait, _limits.ThrottledBatch)), _time);
         }
 
         return true;
@@ -173,7 +173,7 @@ internal sealed partial class Connection
         {
             // Leaving cleanly (EOF, /quit, kicked, cut off, shutdown): the sender still flushes what
             // the member is owed, then closes.
-            _context.Hub.Leave(_member);
+            _room.Leave(_member);
         }
         else
         {
@@ -184,14 +184,17 @@ internal sealed partial class Connection
     }
 
     /// <summary>
-    /// Applies the complete lines of <paramref name="data"/> in order, while the member's rate has a
-    /// token for each; returns the bytes consumed. <paramref name="throttled"/>: lines are left that
-    /// must wait for the rate. <paramref name="lines"/>: at least one line was read.
+    /// Frames the complete lines of <paramref name="data"/>, while the member's rate has a token for
+    /// each, and hands what they ask for to the room in order; returns the bytes consumed.
+    /// <paramref name="throttled"/>: lines are left that must wait for the rate.
+    /// <paramref name="lines"/>: at least one line was read.
     /// </summary>
     private int ProcessLines(ReadOnlySpan<byte> data, long now, out bool throttled, out bool lines)
     {
+        const int MaxActions = 64; // per room call: one lock for up to this many lines
+        Span<MemberAction> actions = stackalloc MemberAction[MaxActions];
+        int count = 0;
         int offset = 0;
-        bool replied = false;
         throttled = false;
         lines = false;
         if (_throttledSince != 0 && _lineRate.IsRested(now))
@@ -199,111 +202,79 @@ internal sealed partial class Connection
             _throttledSince = 0; // back under the rate long enough to have its whole burst again
         }
 
-        Span<byte> err = stackalloc byte[40];
-        ChatHub.Batch batch = _context.Hub.BeginBatch();
-        try
+        while (!_discardInput)
         {
-            while (!_discardInput)
+            if (_lineRate.IsEnabled && !_lineRate.TryTake(now))
             {
-                if (_lineRate.IsEnabled && !_lineRate.TryTake(now))
-                {
-                    // No token. Wait only if what is left can hold a line (an LF, a line already too
-                    // long, or the rest of one being skipped); a short tail without LF is just kept.
-                    ReadOnlySpan<byte> rest = data[offset..];
-                    throttled = _framer.IsSkipping || rest.Length > _framer.MaxLineLength || rest.Contains((byte)'\n');
-                    break;
-                }
+                // No token. Wait only if what is left can hold a line (an LF, a line already too long,
+                // or the rest of one being skipped); a short tail without LF is just kept.
+                ReadOnlySpan<byte> rest = data[offset..];
+                throttled = _framer.IsSkipping || rest.Length > _framer.MaxLineLength || rest.Contains((byte)'\n');
+                break;
+            }
 
-                OperationStatus status = _framer.TryReadLine(data[offset..], out ReadOnlySpan<byte> line, out int consumed);
-                offset += consumed;
-                if (status == OperationStatus.NeedMoreData)
-                {
-                    _lineRate.Refund();
-                    break;
-                }
+            OperationStatus status = _framer.TryReadLine(data[offset..], out ReadOnlySpan<byte> line, out int consumed);
+            offset += consumed;
+            if (status == OperationStatus.NeedMoreData)
+            {
+                _lineRate.Refund();
+                break;
+            }
 
-                if (!lines)
-                {
-                    // Stamped before any reply can go out: whoever sees the reply sees the member alive.
-                    lines = true;
-                    LinesArrived(now);
-                }
+            if (!lines)
+            {
+                // Stamped before any reply can go out: whoever sees the reply sees the member alive.
+                lines = true;
+                LinesArrived(now);
+            }
 
-                if (status == OperationStatus.InvalidData)
+            MemberAction? action = status == OperationStatus.InvalidData
+                ? LineTooLong()
+                : Classify(data, line);
+            if (action is MemberAction a)
+            {
+                actions[count++] = a;
+                if (count == MaxActions)
                 {
-                    // ERR line-too-long <max>: the line is discarded up to its LF; nothing is broadcast.
-                    _context.Counters.LineTooLong();
-                    ServerLineWriter.TryWriteLineTooLong(err, _framer.MaxLineLength, out int n);
-                    replied |= _member.Output.EnqueuePrivate(batch.ReplyPosition, err[..n]);
-                    continue;
+                    _room.Apply(_member, data[..offset], actions[..count]);
+                    count = 0;
                 }
-
-                replied |= Apply(ref batch, line);
             }
         }
-        finally
-        {
-            batch.Dispose();
-        }
 
-        if (replied)
+        if (count > 0)
         {
-            _member.Output.Signal.Set();
-            _context.Hub.CheckPending(_member);
+            _room.Apply(_member, data[..offset], actions[..count]);
         }
 
         return _discardInput ? data.Length : offset;
     }
 
-    /// <summary>One client line; returns true when a private reply was queued.</summary>
-    private bool Apply(ref ChatHub.Batch batch, ReadOnlySpan<byte> line)
+    // ERR line-too-long <max>: the line is discarded up to its LF; nothing is broadcast.
+    private MemberAction LineTooLong()
     {
-        switch (ClientLine.Parse(line, out ReadOnlySpan<byte> argument))
+        _counters.LineTooLong();
+        return new MemberAction(MemberActionKind.LineTooLong, 0, 0);
+    }
+
+    /// <summary>One client line (a slice of <paramref name="data"/>) as the room's action; null for an empty line or /pong.</summary>
+    private static MemberAction? Classify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> line)
+    {
+        ClientLineKind kind = ClientLine.Parse(line, out ReadOnlySpan<byte> argument);
+        int start = 0;
+        if (!argument.IsEmpty)
         {
-            case ClientLineKind.Chat:
-                batch.Message(_member, argument);
-                return false;
-
-            case ClientLineKind.Users:
-                return batch.Users(_member);
-
-            case ClientLineKind.Ping:
-            {
-                Span<byte> pong = stackalloc byte[5 + 1 + ProtocolTokens.MaxIdLength];
-                if (argument.Length + 7 > pong.Length)
-                {
-                    // Tokens can be as long as a line; format the rare long one on a rented buffer.
-                    byte[] rented = ArrayPool<byte>.Shared.Rent(argument.Length + 7);
-                    ServerLineWriter.TryWritePong(rented, argument, out int w);
-                    bool queued = _member.Output.EnqueuePrivate(batch.ReplyPosition, rented.AsSpan(0, w));
-                    ArrayPool<byte>.Shared.Return(rented);
-                    return queued;
-                }
-
-                ServerLineWriter.TryWritePong(pong, argument, out int written);
-                return _member.Output.EnqueuePrivate(batch.ReplyPosition, pong[..written]);
-            }
-
-            case ClientLineKind.Quit:
-                if (batch.Quit(_member))
-                {
-                    SetCloseReason(CloseReason.Quit);
-                }
-
-                _discardInput = true;
-                return true;
-
-            case ClientLineKind.UnknownCommand:
-            {
-                byte[] rented = ArrayPool<byte>.Shared.Rent(argument.Length + 24);
-                ServerLineWriter.TryWriteUnknownCommand(rented, argument, out int w);
-                bool queued = _member.Output.EnqueuePrivate(batch.ReplyPosition, rented.AsSpan(0, w));
-                ArrayPool<byte>.Shared.Return(rented);
-                return queued;
-            }
-
-            default: // Empty, /pong: nothing to answer (any line answers a PING)
-                return false;
+            data.Overlaps(argument, out start); // the argument is a slice of the line, and so of data
         }
+
+        return kind switch
+        {
+            ClientLineKind.Chat => new MemberAction(MemberActionKind.Chat, start, argument.Length),
+            ClientLineKind.Users => new MemberAction(MemberActionKind.Users, 0, 0),
+            ClientLineKind.Ping => new MemberAction(MemberActionKind.Ping, start, argument.Length),
+            ClientLineKind.Quit => new MemberAction(MemberActionKind.Quit, 0, 0),
+            ClientLineKind.UnknownCommand => new MemberAction(MemberActionKind.UnknownCommand, start, argument.Length),
+            _ => null, // Empty, /pong: nothing to answer (any line answers a PING)
+        };
     }
 }

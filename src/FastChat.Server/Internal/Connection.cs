@@ -1,22 +1,31 @@
 using System.Net;
 using System.Net.Sockets;
 using FastChat.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace FastChat.Server.Internal;
 
 /// <summary>
-/// One admitted member's connection: a receive loop (Connection.Receive.cs) and a send loop
-/// (Connection.Send.cs), each with its own pooled SAEA (the sender's only while it sends), the
-/// deadlines the watchdog checks (Connection.Liveness.cs), and the lifetime that ties them together
-/// (this file): exactly one close reason, and cleanup once both loops have ended.
+/// One admitted member's connection: a receive loop (Connection.Receive.cs), a send loop
+/// (Connection.Send.cs, through its <see cref="MemberSender"/>), the deadlines the watchdog checks
+/// (Connection.Liveness.cs), and the lifetime that ties them together (this file): exactly one close
+/// reason, and cleanup once both loops have ended.
 /// </summary>
 internal sealed partial class Connection : IMemberTransport, ILingering
 {
     private readonly Socket _socket;
-    private readonly ServerContext _context;
-    private readonly Member _member;
     private readonly EndPoint? _remote;
-    private readonly UInt128 _addressKey;
+    private readonly ConnectionLease _lease;
+    private readonly IRoom _room;
+    private readonly ServerPools _pools;
+    private readonly ConnectionLimits _limits;
+    private readonly ServerCounters _counters;
+    private readonly Lingerer _linger;
+    private readonly TimeProvider _time;
+    private readonly ConnectionRegistry _registry;
+    private readonly ILogger _logger;
+    private readonly Member _member;
+    private readonly MemberSender _sender;
     private ReceiveArgs? _receiveArgs;
     private LineFramer _framer;
     private int _closeReason;
@@ -26,15 +35,25 @@ internal sealed partial class Connection : IMemberTransport, ILingering
     private int _socketClosed;
     private long _bytesApplied;
 
-    private Connection(Socket socket, ServerContext context, EndPoint? remote, UInt128 addressKey)
+    public Connection(Socket socket, EndPoint? remote, ConnectionLease lease, IRoom room, ServerPools pools, OutputTotals totals,
+        ConnectionLimits limits, ServerCounters counters, Lingerer linger, TimeProvider time, ConnectionRegistry registry, ILogger logger)
     {
         _socket = socket;
-        _context = context;
         _remote = remote;
-        _addressKey = addressKey;
-        _framer = new LineFramer(context.Options.MaxLineLength);
-        _lineRate = new LineRate(context.Limits.MaxLinesPerSecond, context.Limits.Burst, context.Limits.TicksPerSecond);
-        _member = new Member(new MemberOutput(context.Pools.Segments, context.Pools.PrivateBlocks, context.Totals), this);
+        _lease = lease;
+        _room = room;
+        _pools = pools;
+        _limits = limits;
+        _counters = counters;
+        _linger = linger;
+        _time = time;
+        _registry = registry;
+        _logger = logger;
+        _framer = new LineFramer(limits.MaxLineLength);
+        _lineRate = new LineRate(limits.MaxLinesPerSecond, limits.Burst, limits.TicksPerSecond);
+        var output = new MemberOutput(pools.Segments, pools.PrivateBlocks, totals);
+        _member = new Member(output, this);
+        _sender = new MemberSender(socket, output, pools.SendArgs, counters, logger);
     }
 
     public Member Member => _member;
@@ -44,81 +63,11 @@ internal sealed partial class Connection : IMemberTransport, ILingering
     /// <summary>Bytes received from this client and applied (framed, and each line acted on or held).</summary>
     public long BytesApplied => Volatile.Read(ref _bytesApplied);
 
-    /// <summary>
-    /// Admits an accepted socket (counted by <see cref="AcceptGate.Opened"/>): WELCOME/USERS and the
-    /// member's loops, or FULL and a graceful close.
-    /// </summary>
-    public static void Accept(Socket socket, ServerContext context)
-    {
-        context.Counters.Accepted();
-        EndPoint? remote;
-        try
-        {
-            socket.NoDelay = true; // we coalesce ourselves: one send per member per batch
-            remote = socket.RemoteEndPoint;
-        }
-        catch (SocketException)
-        {
-            context.Gate.Close(socket); // reset while it waited in the accept queue: nothing to say
-            return;
-        }
-
-        ChatHub hub = context.Hub;
-        if (hub.IsClosed)
-        {
-            context.Counters.Rejected(RejectReason.Shutdown);
-            context.Gate.Close(socket);
-            return;
-        }
-
-        // Cheap pre-check so a storm of rejected connections allocates no member state.
-        if (hub.MemberCount >= hub.MaxMembers)
-        {
-            Log.Rejected(context.Logger, remote, "full");
-            RejectedConnection.Reject(socket, context, RejectReason.Full);
-            return;
-        }
-
-        UInt128 key = remote is IPEndPoint ip ? AddressLimiter.KeyOf(ip.Address) : 0;
-        if (!context.Addresses.TryAcquire(key, out bool firstRefusal))
-        {
-            if (firstRefusal)
-            {
-                Log.RejectedPerAddress(context.Logger, remote, context.Addresses.Max);
-            }
-
-            RejectedConnection.Reject(socket, context, RejectReason.PerAddress);
-            return;
-        }
-
-        var connection = new Connection(socket, context, remote, key);
-        context.Track(connection);
-        switch (hub.TryJoin(connection._member))
-        {
-            case JoinResult.Joined:
-                context.Counters.Joined();
-                Log.Joined(context.Logger, connection._member.Id, remote, hub.MemberCount);
-                connection.Start();
-                break;
-            case JoinResult.Full:
-                context.Untrack(connection);
-                context.Addresses.Release(key);
-                Log.Rejected(context.Logger, remote, "full");
-                RejectedConnection.Reject(socket, context, RejectReason.Full);
-                break;
-            default:
-                context.Untrack(connection);
-                context.Addresses.Release(key);
-                context.Counters.Rejected(RejectReason.Shutdown);
-                context.Gate.Close(socket);
-                break;
-        }
-    }
-
-    private void Start()
+    /// <summary>Starts the loops of a member the room has admitted.</summary>
+    public void Start()
     {
         StartLiveness();
-        _receiveArgs = _context.Pools.ReceiveArgs.Get();
+        _receiveArgs = _pools.ReceiveArgs.Get();
         _ = ReceiveLoopAsync();
         _ = SendLoopAsync();
     }
@@ -128,15 +77,15 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         Interlocked.CompareExchange(ref _closeReason, (int)reason, (int)CloseReason.None);
 
     /// <summary>
-    /// A socket operation failed (reset, aborted because we closed the socket, ...): the peer or
-    /// the connection is gone. Only the first close reason counts, so a socket we closed on purpose
-    /// keeps the reason we closed it for.
+    /// A socket operation failed (reset, aborted because we closed the socket, ...): the peer or the
+    /// connection is gone. Only the first close reason counts, so a socket we closed on purpose keeps
+    /// the reason we closed it for.
     /// </summary>
     private void SocketFailed() => SetCloseReason(CloseReason.ConnectionReset);
 
     /// <summary>
-    /// Classifies an exception that ended a loop: a socket disposed under a starting operation is
-    /// the connection going away (an expected close reason); anything else is a bug and is logged.
+    /// Classifies an exception that ended a loop: a socket disposed under a starting operation is the
+    /// connection going away (an expected close reason); anything else is a bug and is logged.
     /// </summary>
     private void RecordFailure(Exception exception)
     {
@@ -147,31 +96,34 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         }
 
         SetCloseReason(CloseReason.InternalError);
-        Log.ConnectionFailed(_context.Logger, _member.Id, exception);
+        Log.ConnectionFailed(_logger, _member.Id, exception);
     }
 
-    /// <summary>Hub: the member was cut off for not reading.</summary>
+    /// <summary>Room: the member was cut off for not reading.</summary>
     public void OnSlowConsumer(CloseReason reason)
     {
         SetCloseReason(reason);
-        Log.SlowConsumer(_context.Logger, _member.Id, _context.Options.MaxPendingBytes);
+        Log.SlowConsumer(_logger, _member.Id, _limits.MaxPendingBytes);
         _discardInput = true;
 
         // BYE slow-consumer is queued but can only go out if the send in flight completes; give it
         // the grace period, then close regardless, so the backlog's memory is released.
-        _context.Linger.Add(this);
+        _linger.Add(this);
     }
 
-    /// <summary>Hub (under its lock): the server ends this membership; BYE &lt;reason&gt; follows.</summary>
-    public void OnKicked(CloseReason reason)
+    /// <summary>Room (under its lock): the membership ends with BYE &lt;reason&gt; (/quit, or a limit).</summary>
+    public void OnEnded(CloseReason reason)
     {
         SetCloseReason(reason);
-        _discardInput = true;
-        Log.Enforced(_context.Logger, _member.Id, _remote, CloseReasons.Name(reason));
+        _discardInput = true; // nothing the client sends after its end is read
+        if (reason != CloseReason.Quit)
+        {
+            Log.Enforced(_logger, _member.Id, _remote, CloseReasons.Name(reason));
+        }
     }
 
     /// <summary>Ends the membership with <c>BYE &lt;reason&gt;</c> after what the member is owed.</summary>
-    private void Kick(CloseReason reason) => _context.Hub.Kick(_member, reason);
+    private void Kick(CloseReason reason) => _room.Kick(_member, reason);
 
     /// <summary>Server shutdown: the member's stream now ends with BYE shutdown.</summary>
     public void OnShutdown() => SetCloseReason(CloseReason.Shutdown);
@@ -192,7 +144,7 @@ internal sealed partial class Connection : IMemberTransport, ILingering
     {
         if (Interlocked.Exchange(ref _socketClosed, 1) == 0)
         {
-            _context.Gate.Close(_socket);
+            _lease.CloseSocket(_socket);
         }
     }
 
@@ -207,22 +159,22 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         // The member's stream must have an end before its segment references can be released; and
         // its address's slot goes back only after its LEAVE, so no address is ever seen with more
         // members than its limit.
-        _context.Hub.Leave(_member);
+        _room.Leave(_member);
         _member.Output.Signal.Close();
         CloseSocket();
-        _context.Addresses.Release(_addressKey);
+        _lease.ReleaseAddress();
         _member.Output.Release();
 
         if (_receiveArgs is not null)
         {
-            _context.Pools.ReceiveArgs.Return(_receiveArgs);
+            _pools.ReceiveArgs.Return(_receiveArgs);
             _receiveArgs = null;
         }
 
         CloseReason reason = CloseReason;
-        _context.Counters.Left();
-        _context.Counters.Closed(reason);
-        Log.Left(_context.Logger, _member.Id, reason, _context.Hub.MemberCount);
-        _context.Untrack(this);
+        _counters.Left();
+        _counters.Closed(reason);
+        Log.Left(_logger, _member.Id, reason, _room.MemberCount);
+        _registry.Untrack(this);
     }
 }

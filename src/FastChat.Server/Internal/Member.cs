@@ -1,20 +1,20 @@
 namespace FastChat.Server.Internal;
 
-/// <summary>What the hub needs from whoever carries a member's bytes (a connection, or a sink in benchmarks).</summary>
+/// <summary>What the room needs from whoever carries a member's bytes (a connection, or a sink in benchmarks).</summary>
 internal interface IMemberTransport
 {
     /// <summary>
-    /// The hub cut the member off for not reading (<see cref="CloseReason.SlowConsumer"/>, or
+    /// The room cut the member off for not reading (<see cref="CloseReason.SlowConsumer"/>, or
     /// <see cref="CloseReason.TotalPending"/>); the transport ends the connection.
     /// </summary>
     void OnSlowConsumer(CloseReason reason);
 
     /// <summary>
-    /// The hub ended the membership on the server's initiative (called under the hub lock, before
-    /// the member's stream ends with <c>BYE &lt;reason&gt;</c>); the transport records the reason
-    /// and stops reading lines.
+    /// The membership ends with <c>BYE &lt;reason&gt;</c> (/quit, or a limit the server enforces);
+    /// called under the room lock, before the member's sender can see the end. The transport records
+    /// the reason and reads no more lines.
     /// </summary>
-    void OnKicked(CloseReason reason);
+    void OnEnded(CloseReason reason);
 
     /// <summary>The server is shutting down; the member's stream now ends with BYE shutdown.</summary>
     void OnShutdown();
@@ -66,8 +66,11 @@ internal sealed class Member
     /// <summary>True once the membership ended (false before it began).</summary>
     public bool HasLeft => Volatile.Read(ref _state) == 2;
 
-    /// <summary>Index in the hub's <see cref="MemberList"/>, -1 outside it (hub lock).</summary>
+    /// <summary>Index in its shard's <see cref="MemberList"/>, -1 outside it (room lock).</summary>
     internal int Slot { get; set; } = -1;
+
+    /// <summary>Which shard of <see cref="MemberShards"/> (and so which fan-out walker) it is in (room lock).</summary>
+    internal int Shard { get; set; }
 
     internal void MarkJoined() => Volatile.Write(ref _state, 1);
 

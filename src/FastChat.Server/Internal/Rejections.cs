@@ -4,11 +4,11 @@ using FastChat.Protocol;
 namespace FastChat.Server.Internal;
 
 /// <summary>
-/// A connection refused before it became a member: it gets <c>FULL &lt;max&gt;</c> (or
+/// Connections refused before they became members: each gets <c>FULL &lt;max&gt;</c> (or
 /// <c>FULL &lt;max&gt; per-address</c>), a FIN, and is closed after the grace period
 /// (docs/PROTOCOL.md "Graceful close"). It uses no id and nobody else hears of it.
 /// </summary>
-internal sealed class RejectedConnection : ILingering
+internal sealed class Rejections(AcceptGate gate, Lingerer linger, ServerCounters counters)
 {
     /// <summary>
     /// At most this many refused connections wait out their grace period at once; past it (a connect
@@ -17,83 +17,76 @@ internal sealed class RejectedConnection : ILingering
     /// </summary>
     public const int MaxLingering = 1024;
 
-    private const int MaxDiscardBytes = 64 * 1024;
+    private int _lingering;
 
-    [ThreadStatic]
-    private static byte[]? t_discard;
-
-    private readonly Socket _socket;
-    private readonly ServerContext _context;
-
-    private RejectedConnection(Socket socket, ServerContext context)
+    public void Refuse(Socket socket, RejectReason reason, int max)
     {
-        _socket = socket;
-        _context = context;
-    }
-
-    public static void Reject(Socket socket, ServerContext context, RejectReason reason)
-    {
-        context.Counters.Rejected(reason);
+        counters.Rejected(reason);
         try
         {
             // A fresh socket's send buffer is empty, so this small send never waits; non-blocking
             // all the same, so a misbehaving peer can never stall the accept loop.
             socket.Blocking = false;
             Span<byte> line = stackalloc byte[40];
-            int written;
-            if (reason == RejectReason.PerAddress)
-            {
-                ServerLineWriter.TryWriteFull(line, context.Addresses.Max, ProtocolTokens.PerAddressScope, out written);
-            }
-            else
-            {
-                ServerLineWriter.TryWriteFull(line, context.Options.MaxClients, out written);
-            }
-
+            ServerLineWriter.TryWriteFull(line, max, reason == RejectReason.PerAddress ? ProtocolTokens.PerAddressScope : default, out int written);
             socket.Send(line[..written], SocketFlags.None);
             socket.Shutdown(SocketShutdown.Send);
-            if (Interlocked.Increment(ref context.RejectsLingering) > MaxLingering)
+            if (Interlocked.Increment(ref _lingering) > MaxLingering)
             {
-                Interlocked.Decrement(ref context.RejectsLingering);
-                context.Gate.Close(socket);
+                Interlocked.Decrement(ref _lingering);
+                gate.Close(socket);
                 return;
             }
 
-            context.Linger.Add(new RejectedConnection(socket, context));
+            linger.Add(new RejectedConnection(socket, this));
         }
         catch (SocketException)
         {
-            context.Gate.Close(socket); // the peer is already gone
+            gate.Close(socket); // the peer is already gone
         }
     }
 
-    public void OnLingerExpired()
+    // The grace period of one refused connection is over.
+    private void Closed(Socket socket)
     {
-        // Discard what the client sent meanwhile, so closing does not turn into an RST that could
-        // destroy FULL before the client read it; bounded, so a client that keeps sending cannot
-        // keep this thread here.
-        byte[] discard = t_discard ??= new byte[4096];
-        try
+        Interlocked.Decrement(ref _lingering);
+        gate.Close(socket);
+    }
+
+    private sealed class RejectedConnection(Socket socket, Rejections owner) : ILingering
+    {
+        private const int MaxDiscardBytes = 64 * 1024;
+
+        [ThreadStatic]
+        private static byte[]? t_discard;
+
+        public void OnLingerExpired()
         {
-            int n = 0;
-            for (int total = 0; total < MaxDiscardBytes && _socket.Available > 0; total += n)
+            // Discard what the client sent meanwhile, so closing does not turn into an RST that could
+            // destroy FULL before the client read it; bounded, so a client that keeps sending cannot
+            // keep this thread here.
+            byte[] discard = t_discard ??= new byte[4096];
+            try
             {
-                if ((n = _socket.Receive(discard, SocketFlags.None)) <= 0)
+                int n = 0;
+                for (int total = 0; total < MaxDiscardBytes && socket.Available > 0; total += n)
                 {
-                    break;
+                    if ((n = socket.Receive(discard, SocketFlags.None)) <= 0)
+                    {
+                        break;
+                    }
                 }
             }
-        }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _context.RejectsLingering);
-            _context.Gate.Close(_socket);
+            catch (SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+            finally
+            {
+                owner.Closed(socket);
+            }
         }
     }
 }

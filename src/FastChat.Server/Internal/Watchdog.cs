@@ -7,18 +7,24 @@ namespace FastChat.Server.Internal;
 /// </summary>
 internal sealed class Watchdog : IDisposable
 {
-    private readonly ServerContext _context;
+    private readonly ConnectionRegistry _connections;
+    private readonly TimeProvider _time;
     private readonly ITimer _timer;
     private readonly Action<Exception> _failed;
+    private long _nextPing;
     private int _ticking;
 
     /// <param name="failed">A check threw (a bug): reported, and the next tick runs as usual.</param>
-    public Watchdog(ServerContext context, Action<Exception> failed)
+    public Watchdog(ConnectionRegistry connections, TimeProvider time, Action<Exception> failed)
     {
-        _context = context;
+        _connections = connections;
+        _time = time;
         _failed = failed;
-        _timer = context.Time.CreateTimer(static s => ((Watchdog)s!).Tick(), this, TickPeriod, TickPeriod);
+        _timer = time.CreateTimer(static s => ((Watchdog)s!).Tick(), this, TickPeriod, TickPeriod);
     }
+
+    /// <summary>PING tokens: a counter, so an answer can be matched to its PING in a capture.</summary>
+    public long NextPingToken() => Interlocked.Increment(ref _nextPing);
 
     /// <summary>How late a deadline may be noticed: small next to the shortest default timeout (5 s).</summary>
     public static readonly TimeSpan TickPeriod = TimeSpan.FromMilliseconds(250);
@@ -45,12 +51,12 @@ internal sealed class Watchdog : IDisposable
 
     private void Walk()
     {
-        long now = _context.Time.GetTimestamp();
-        foreach (Connection connection in _context.Connections)
+        long now = _time.GetTimestamp();
+        foreach (Connection connection in _connections.Connections)
         {
             try
             {
-                connection.CheckDeadlines(now);
+                connection.CheckDeadlines(now, this);
             }
             catch (Exception ex)
             {

@@ -189,7 +189,7 @@ public class BadInputCatalogueTests
                 attack.Advance(TimeSpan.FromSeconds(0.5));
             }
 
-            Assert.Equal(0, attack.Server.Context.Counters.FloodDelays);
+            Assert.Equal(0, attack.Server.Counters.FloodDelays);
         }, Relays([.. Enumerable.Range(0, 100).Select(i => $"{i / 10}.{i % 10}")])),
         ["unread long PONGs"] = new(async attack =>
         {
@@ -200,7 +200,7 @@ public class BadInputCatalogueTests
             await attack.AdvanceUntilAsync(() => attack.Server.Server.MemberCount == 2, "the member is cut off");
             List<string> got = await c.ReadToEndAsync(TimeSpan.FromSeconds(30));
             Assert.All(got, l => Assert.True(l.StartsWith("PONG", StringComparison.Ordinal) || l == "BYE slow-consumer", l));
-            Assert.Equal(1, attack.Server.Context.Counters.SlowConsumers);
+            Assert.Equal(1, attack.Server.Counters.SlowConsumers);
             await sending;
         }, JoinLeave, Configure: o =>
         {

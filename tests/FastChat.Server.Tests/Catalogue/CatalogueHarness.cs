@@ -86,12 +86,12 @@ internal static class CatalogueHarness
         seenByB.AddRange(await b.ReadToEndAsync());
 
         // Everything the server held comes back once everyone has gone.
-        await Attacker.AdvanceUntilAsync(time, () => server.Context.LiveConnections == 0, "every connection closed");
-        await Attacker.AdvanceUntilAsync(time, () => server.Context.Gate.Open == 0, "every socket closed (refused ones after their grace period)");
-        Assert.Equal(0, server.Context.Addresses.Addresses);
-        Assert.Equal(0, server.Context.Totals.PrivateBytes);
+        await Attacker.AdvanceUntilAsync(time, () => server.LiveConnections == 0, "every connection closed");
+        await Attacker.AdvanceUntilAsync(time, () => server.Server.Gate.Open == 0, "every socket closed (refused ones after their grace period)");
+        Assert.Equal(0, server.Server.Addresses.Addresses);
+        Assert.Equal(0, server.Server.Totals.PrivateBytes);
         await server.Server.StopAsync(); // the log's own segment goes back too
-        Assert.Empty(server.Context.Pools.Outstanding());
+        Assert.Empty(server.Pools.Outstanding());
 
         string[] honestIds = ["1", "2"];
         string[] all = [.. seenByA.Select(l => "A " + l), .. seenByB.Select(l => "B " + l)];
@@ -153,7 +153,7 @@ internal sealed class Attacker(ServerFixture server, FakeTimeProvider time)
     /// <summary>Sends, then waits until the server has applied all of it (so the clock can move on).</summary>
     public async Task SendAndWaitReadAsync(TestClient client, byte[] bytes)
     {
-        long before = server.Context.Connections.FirstOrDefault(c => c.Member.ToString() == client.Id)?.BytesApplied ?? 0;
+        long before = server.Connections.Connections.FirstOrDefault(c => c.Member.ToString() == client.Id)?.BytesApplied ?? 0;
         await client.SendRawAsync(bytes);
         await server.WaitUntilAppliedAsync(client.Id, before + bytes.Length);
     }
