@@ -7,14 +7,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
-// Socket continuations run on the socket engine's thread instead of hopping to the thread pool.
-// The runtime reads this once, from the environment, when the first socket registers, so it is set
-// here before anything opens one; a value the user set wins (0 turns it off). Safe because no
-// continuation here waits for anything but the hub lock (held for one line, or for one join's
-// USERS line): a receive parses and publishes, a send is non-blocking, accepting runs on the
-// thread pool (SocketListener), and a full log queue drops lines (below). Measured side by side
-// on 2 cores (docs/PERFORMANCE.md, 2026-11-26, C harness, pairs of runs): (a) 20.8/21.4 -> 24.0/25.3
-// M deliveries/s at less server CPU (83 -> 65-67 %), (c) p99 median of 3 10.0 -> 7.3 ms, (d) equal.
+// Socket continuations run on the socket engine's thread, without a hop to the thread pool: none of
+// them blocks (docs/ARCHITECTURE.md "Threads"). The runtime reads this once, when the first socket
+// registers, so it is set before anything opens one; a value the user set wins (0 turns it off).
 const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
 {

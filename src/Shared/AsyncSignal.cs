@@ -9,10 +9,10 @@ namespace FastChat.Threading;
 /// <remarks>
 /// Compiled into the server and the load tester (src/Shared). <see cref="Set"/> is one
 /// compare-exchange when nobody waits, and a waiter's continuation runs inline on the setting
-/// thread: no thread-pool hop, no allocation (the server's flusher sets one per member per walk;
+/// thread: no thread-pool hop, no allocation (the server's walkers set one per member per walk;
 /// the load tester's probe wakes a closed-model sender).
 /// <para>
-/// The flusher can also <see cref="TryBorrow"/> a parked waiter's turn: it then does the waiter's
+/// A fan-out walker can also <see cref="TryBorrow"/> a parked waiter's turn: it then does the waiter's
 /// work itself (a non-blocking send) without resuming it, and <see cref="Return"/>s the turn; a
 /// <see cref="Set"/> or <see cref="Close"/> meanwhile is remembered and resumes the waiter then.
 /// </para>

@@ -14,7 +14,7 @@ namespace FastChat.Server.Internal;
 /// <see cref="OnCompleted(SocketAsyncEventArgs)"/> will complete the awaiting ValueTask.
 /// A socket error is a value (<see cref="SocketResult"/>), not an exception: a peer resetting is
 /// an ordinary way for a connection to end, and thousands of clients dropping at once must not
-/// cost one thrown exception each (brief, style rule 5).
+/// cost one thrown exception each.
 /// Execution context is not flowed (<c>unsafeSuppressExecutionContextFlow: true</c>): no
 /// AsyncLocal state matters here and capturing it costs an allocation per operation.
 /// </remarks>

@@ -3,11 +3,11 @@ namespace FastChat.Server.Internal;
 /// <summary>
 /// The shared, append-only broadcast log: every JOIN, LEAVE and MSG line is encoded once, here,
 /// and every member reads it from its own cursor. Appending under one lock gives the global order
-/// (docs/PROTOCOL.md "Ordering"); readers take whole contiguous runs of lines, so one send per
+/// (docs/PROTOCOL.md "Ordering and consistency guarantees"); readers take whole contiguous runs of lines, so one send per
 /// member per batch carries everything pending (coalescing) with zero copies per recipient.
 /// </summary>
 /// <remarks>
-/// Writes happen only under the hub lock; publication to the lock-free readers is a volatile write
+/// Writes happen only under the room lock; publication to the lock-free readers is a volatile write
 /// of the segment length after the bytes, then of the tail position.
 /// </remarks>
 internal sealed class BroadcastLog

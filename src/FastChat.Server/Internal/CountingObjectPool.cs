@@ -4,7 +4,7 @@ namespace FastChat.Server.Internal;
 
 /// <summary>
 /// An <see cref="ObjectPool{T}"/> that keeps at most a fixed number of idle objects and counts what
-/// is out, so tests can prove every rented object comes back (brief, style rule 4).
+/// is out, so tests can prove every rented object comes back.
 /// </summary>
 /// <remarks>
 /// Renting past the cap still works (a fresh object is made); returning past the cap drops the
@@ -20,13 +20,9 @@ internal sealed class CountingObjectPool<T> : ObjectPool<T>
     private long _created;
 
     /// <param name="lastInFirstOut">
-    /// Hand out the most recently returned object first. <see cref="DefaultObjectPool{T}"/> is
-    /// first-in-first-out past its one fast slot: whenever more than one object is idle it hands
-    /// out the oldest, so a pool of large blocks filled at start works its way through all of them
-    /// and brings their pages into RSS (issue 6: the chat during a cut-off member's grace period
-    /// did). Last-in-first-out keeps reusing the few blocks already written (and cache-warm) and
-    /// leaves the rest untouched until a backlog needs them. It takes a lock per call (37 ns per
-    /// rent and return uncontended, docs/BENCHMARKS.md), so use it for rarely rented objects.
+    /// Hand out the most recently returned object first, so a pool filled at start keeps reusing
+    /// the few blocks already written and leaves the rest out of RSS (<see cref="DefaultObjectPool{T}"/>
+    /// hands out the oldest). It takes a lock per call: for rarely rented objects.
     /// </param>
     public CountingObjectPool(string name, Func<T> create, Action<T>? reset, int maximumRetained, bool lastInFirstOut = false)
     {

@@ -9,7 +9,7 @@ internal interface ILingering
 }
 
 /// <summary>
-/// Closes connections a short while after their final line (PROTOCOL-NOTES 1): the server shuts
+/// Closes connections a short while after their final line (docs/PROTOCOL.md "Graceful close"): the server shuts
 /// its sending side (FIN) and discards input for at most about a second before closing, because
 /// closing with unread input sends an RST, and an RST can destroy the final line before the client
 /// reads it. One timer serves every connection; every grace period is the same, so a FIFO queue is

@@ -60,6 +60,6 @@ internal static partial class Log
     [LoggerMessage(19, LogLevel.Error, "Watchdog check failed; the other connections are checked as usual")]
     public static partial void WatchdogFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(13, LogLevel.Error, "Flusher walk failed; members it did not reach wait for the next walk")]
+    [LoggerMessage(13, LogLevel.Error, "Fan-out walk failed; members it did not reach wait for the next walk")]
     public static partial void WalkFailed(ILogger logger, Exception exception);
 }

@@ -20,7 +20,7 @@ internal interface IMemberTransport
     void OnShutdown();
 
     /// <summary>
-    /// The flusher's fast path, called while the member's sender is parked (its turn borrowed):
+    /// The fan-out walker's fast path, called while the member's sender is parked (its turn borrowed):
     /// sends what is due without blocking. False hands over to the sender (the socket would block,
     /// failed, or the stream ended); a transport without a fast path returns false.
     /// </summary>
@@ -36,7 +36,7 @@ internal sealed class Member
     public Member(long id, MemberOutput output, IMemberTransport transport)
         : this(output, transport) => AssignId(id);
 
-    /// <summary>A member whose id the hub assigns on admission, so FULL connections use no id (PROTOCOL-NOTES 6).</summary>
+    /// <summary>A member whose id the room assigns on admission, so refused connections use no id.</summary>
     public Member(MemberOutput output, IMemberTransport transport)
     {
         Output = output;

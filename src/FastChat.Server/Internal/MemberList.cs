@@ -1,29 +1,17 @@
 namespace FastChat.Server.Internal;
 
 /// <summary>
-/// The hub's members in order of admission: an array the flusher walks without a lock, changed in
-/// place by the hub (under its lock) so a join or a leave allocates nothing in the steady state.
+/// One shard's members in order of admission: an array its fan-out walker reads without a lock,
+/// changed in place by the room (under its lock), so a join or a leave allocates nothing in the
+/// steady state (copying the array per change cost 84 KB per connect at 10 000 members).
 /// </summary>
 /// <remarks>
-/// Why not copy-on-write (the first design): every join and every leave copied the whole array, so
-/// a storm of 10 000 connects allocated 84 KB per connection (measured with dotnet-counters,
-/// 2026-11-26: 836 MB, 33 gen0 GCs) and, beyond 10 622 members (85 000-byte arrays), every join
-/// went to the large object heap. Issue 6 counts server RSS per idle member; the GC keeps what such
-/// churn commits.
-/// <para>
-/// Layout: slots <c>[0, used)</c> hold members and holes (null) left by leaves. A join writes slot
-/// <c>used</c>, then publishes <c>used + 1</c>; a leave nulls its slot. When holes outnumber members
-/// the survivors are packed into a new array; when the array is full it doubles. Both copy once
-/// per doubling or halving, i.e. amortised O(1) per change.
-/// </para>
-/// <para>
-/// A lock-free reader (<see cref="Slots"/>) may see the array and the used count from different
-/// moments: it then visits a prefix, a hole, or a member that just left, never a torn reference.
-/// That is enough because every change is followed by another walk: a join or a leave calls
-/// <see cref="ChatHub.WakeAll"/> after the change, and a cut-off made by the walk itself makes the
-/// walk go round again; so a member a walk missed is visited by the next one. Visiting a member
-/// that left is harmless (its sender sees the end).
-/// </para>
+/// Slots <c>[0, used)</c> hold members and holes (null) left by leaves; a join writes slot
+/// <c>used</c>, then publishes <c>used + 1</c>. When holes outnumber members the survivors are packed
+/// into a new array; a full array doubles: amortised O(1) per change. A lock-free reader may see the
+/// array and the count from different moments and so visit a prefix, a hole, or a member that just
+/// left, never a torn reference; every change is followed by another walk, so a member one walk
+/// missed is visited by the next.
 /// </remarks>
 internal sealed class MemberList
 {
@@ -37,8 +25,8 @@ internal sealed class MemberList
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>
-    /// The slots a reader walks without the hub lock: skip nulls. Under the hub lock it is exact:
-    /// every non-null slot is a member, in order of admission.
+    /// The slots a reader walks without the room lock: skip nulls. Under the lock it is exact: every
+    /// non-null slot is a member, in order of admission.
     /// </summary>
     public ReadOnlySpan<Member?> Slots
     {
@@ -49,7 +37,7 @@ internal sealed class MemberList
         }
     }
 
-    /// <summary>Appends a member (hub lock held).</summary>
+    /// <summary>Appends a member (room lock held).</summary>
     public void Add(Member member)
     {
         if (_used == _slots.Length)
@@ -63,7 +51,7 @@ internal sealed class MemberList
         Volatile.Write(ref _count, _count + 1);
     }
 
-    /// <summary>Removes a member (hub lock held); it must be in the list.</summary>
+    /// <summary>Removes a member (room lock held); it must be in the list.</summary>
     public void Remove(Member member)
     {
         int slot = member.Slot;
@@ -86,7 +74,7 @@ internal sealed class MemberList
         }
     }
 
-    /// <summary>Empties the list and returns its members in order (hub lock held).</summary>
+    /// <summary>Empties the list and returns its members in order (room lock held).</summary>
     public Member[] TakeAll()
     {
         var members = new Member[_count];

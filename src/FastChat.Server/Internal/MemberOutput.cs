@@ -10,7 +10,7 @@ namespace FastChat.Server.Internal;
 /// </summary>
 /// <remarks>
 /// Threads: the cursor belongs to the member's sender (one at a time); private lines are added
-/// by the member's receiver or by the hub, so the private queue is guarded by a small lock.
+/// by the member's receiver or by the room, so the private queue is guarded by a small lock.
 /// A private line at position P is sent when the cursor reaches P, i.e. after every log line
 /// published before it was queued: a PONG therefore follows the echo of every message the client
 /// sent before its /ping, and WELCOME/USERS come exactly where the newcomer's log stream begins.
@@ -58,7 +58,7 @@ internal sealed class MemberOutput
     /// <summary>Private bytes queued and not yet taken by the socket.</summary>
     public long PrivatePendingBytes => Volatile.Read(ref _privatePending);
 
-    /// <summary>Starts the cursor at a log position (hub lock held). Takes a segment reference.</summary>
+    /// <summary>Starts the cursor at a log position (room lock held). Takes a segment reference.</summary>
     public void Attach(LogSegment segment, int offset)
     {
         segment.AddReference();
@@ -68,7 +68,7 @@ internal sealed class MemberOutput
     }
 
     /// <summary>
-    /// Ends the member's stream at <paramref name="end"/> (hub lock held). It keeps the references
+    /// Ends the member's stream at <paramref name="end"/> (room lock held). It keeps the references
     /// of every segment up to <paramref name="endSegment"/> until <see cref="Release"/>.
     /// </summary>
     public void SetEnd(long end, LogSegment endSegment)
@@ -81,9 +81,9 @@ internal sealed class MemberOutput
     }
 
     /// <summary>
-    /// Cuts a slow consumer off (hub lock held): its stream ends where its cursor is now, its queued
+    /// Cuts a slow consumer off (room lock held): its stream ends where its cursor is now, its queued
     /// private lines are dropped, and <paramref name="bye"/> is queued there instead. BYE is best
-    /// effort (PROTOCOL-NOTES 5): it goes out only if the send in flight ever completes; the
+    /// effort (docs/PROTOCOL.md "Slow consumers"): it goes out only if the send in flight ever completes; the
     /// connection is closed after a short grace period either way.
     /// </summary>
     public void CutOff(LogSegment endSegment, ReadOnlySpan<byte> bye)
@@ -93,10 +93,8 @@ internal sealed class MemberOutput
             long end = Volatile.Read(ref _position);
             Volatile.Write(ref _end, end);
 
-            // The stream now ends at the cursor, so nothing past the cursor's segment is read
-            // again: give those segments back now, not after the close grace period. Held for that
-            // second, the whole backlog (up to --max-pending-bytes) stayed live while the others'
-            // new lines needed fresh segments, which pushed RSS past the bound (issue 6). The
+            // The stream now ends at the cursor, so the segments past it go back now, not after the
+            // close grace period (the others' new lines would need fresh ones meanwhile). The
             // cursor's own segment stays: a send in flight may point into it.
             if (_segment is not null && _segment != endSegment)
             {
@@ -251,7 +249,7 @@ internal sealed class MemberOutput
                 if (_count == 0 && _chunks.Length > 2)
                 {
                     // A long USERS line (15 blocks at 10 000 members) grew the ring; an idle member
-                    // should not keep 16 slots for good (issue 6 counts RSS per idle member).
+                    // should not keep 16 slots for good.
                     _chunks = new PrivateChunk[1];
                     _head = 0;
                 }

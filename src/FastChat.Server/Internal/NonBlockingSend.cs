@@ -4,18 +4,13 @@ using System.Runtime.InteropServices;
 namespace FastChat.Server.Internal;
 
 /// <summary>
-/// One non-blocking <c>send(2)</c> straight on a socket's descriptor: the flusher's fast path
-/// (<see cref="Connection.TrySendInline"/>). The general path is the SAEA send, which also waits
-/// for the socket to become writable.
+/// One non-blocking <c>send(2)</c> straight on a socket's descriptor: the fast path of
+/// <see cref="MemberSender"/>, cheaper than the SAEA for a send that nearly always completes at once.
 /// </summary>
 /// <remarks>
-/// Why not <see cref="Socket.Send(ReadOnlySpan{byte}, SocketFlags, out SocketError)"/> on a
-/// non-blocking socket: when the kernel takes part of a buffer and then would block, it reports
-/// WouldBlock and 0 bytes, so the caller cannot tell what went out. Why not the SAEA for every
-/// send: in config (d) of docs/PERFORMANCE.md (perf record, 2026-11-26) the SAEA path, the pool
-/// and resuming the parked send loop were about 9 % of the flusher's samples for a call that
-/// completes at once nearly every time. Linux only (errno values below); elsewhere the fast path
-/// is off and every send takes the general path.
+/// Not <see cref="Socket.Send(ReadOnlySpan{byte}, SocketFlags, out SocketError)"/>: when the kernel
+/// takes part of a buffer and then would block, that reports WouldBlock and 0 bytes, so what went
+/// out is lost. Linux only (the errno values below); elsewhere every send takes the SAEA.
 /// </remarks>
 internal static partial class NonBlockingSend
 {

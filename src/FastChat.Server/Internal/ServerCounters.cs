@@ -85,7 +85,7 @@ internal static class CloseReasons
     };
 
     /// <summary>
-    /// True when the connection ended by leaving through the hub (its stream has an end, and the
+    /// True when the connection ended by leaving through the room (its stream has an end, and the
     /// sender still flushes what it is owed); false when the socket failed and is aborted.
     /// </summary>
     public static bool IsCleanLeave(CloseReason reason) =>
@@ -154,15 +154,11 @@ internal sealed class ServerCounters : IDisposable
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
 
-        // A line published just after the flusher passed a member waits for the next walk to reach
-        // it, so the walk's length is the floor under broadcast latency at many members (issue 6,
-        // config (d): p99 is about one walk plus the client's own delay, docs/PERFORMANCE.md).
-        // One measurement per walk, not per member or message: 37 walks/s at 5000 members, ~1 300/s
-        // at 100 members in config (a) (sends/s over members, perf/extras.sh step 4).
-        // Explicit buckets for exporters (OpenTelemetry's defaults start at 0, 5, 10 and would put
-        // every walk in the first); dotnet-counters computes its percentiles without them.
+        // A line published just after a walker passed a member waits for the next walk, so a walk's
+        // length is the floor under broadcast latency at many members; one measurement per walk.
+        // Explicit buckets, because exporters' defaults (0, 5, 10 s ...) would put every walk in the first.
         _walkDuration = _meter.CreateHistogram<double>("fastchat.flush.walk.duration", "s",
-            "Time one flusher walk over the members takes (with the passes a cut-off adds): what a broadcast line may wait before its send to a member starts.",
+            "Time one fan-out walk over the members takes (with the passes a cut-off adds): what a broadcast line may wait before its send to a member starts.",
             tags: null,
             advice: new InstrumentAdvice<double>
             {
@@ -267,7 +263,7 @@ internal sealed class ServerCounters : IDisposable
         }
     }
 
-    // Called under the hub lock, once per broadcast line: no contention beyond the lock itself.
+    // Called under the room lock, once per broadcast line: no contention beyond the lock itself.
     public void MessageBroadcast(int recipients)
     {
         _messagesIn++;
@@ -285,7 +281,7 @@ internal sealed class ServerCounters : IDisposable
     /// <summary>The meter the instruments are on (tests listen to this instance, not to the name).</summary>
     public Meter Meter => _meter;
 
-    /// <summary>Whether anyone listens to the walk histogram (the flusher skips its clock reads if not).</summary>
+    /// <summary>Whether anyone listens to the walk histogram (the walkers skip their clock reads if not).</summary>
     public bool WalkDurationEnabled => _walkDuration.Enabled;
 
     public void Walked(TimeSpan duration) => _walkDuration.Record(duration.TotalSeconds);

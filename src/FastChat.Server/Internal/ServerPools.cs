@@ -1,6 +1,6 @@
 namespace FastChat.Server.Internal;
 
-/// <summary>The pools of one server, each capped (brief, style rule 4).</summary>
+/// <summary>The pools of one server, each capped: every rented object comes back, and tests count them.</summary>
 internal sealed class ServerPools
 {
     /// <summary>Most log segment bytes made at start (1024 of the default 64 KiB segments).</summary>
@@ -21,29 +21,17 @@ internal sealed class ServerPools
         ReceiveBlockSize = PinnedBlocks.RoundUpToPage(Math.Max(PinnedBlocks.PageSize, maxLineLength + 2));
         int retained = Math.Clamp(maxClients, 16, 1024);
 
-        // Blocks are held only while a receive is parsed or a private line waits to be sent, so
-        // the steady state needs about one per busy thread; a burst (a JOIN storm's USERS lines)
-        // rents far more, and keeping all of them would stay in RSS for good (issue 6 measures RSS
-        // per idle member). 128 blocks = 512 KiB per pool.
+        // Blocks are held only while a receive is parsed or a private line waits, so the steady state
+        // needs a few; a burst (a JOIN storm's USERS lines) rents many more, which are not all kept.
         int retainedBlocks = Math.Min(retained, 128);
         ReceiveBlocks = PinnedBlocks.CreatePool("receive-blocks", ReceiveBlockSize, retainedBlocks);
         PrivateBlocks = PinnedBlocks.CreatePool("private-blocks", PinnedBlocks.PageSize, retainedBlocks);
 
-        // Segments live from the newest line back to the slowest member's cursor, and all that one
-        // member at the limit can hold is made now, not when a member first falls behind: made
-        // then, ~4 MiB of new pinned segments used up the pinned heap's budget and ran a gen2 GC,
-        // a pause for every member, at the moment one member stalled (issue 6; dotnet-counters
-        // during `perf/extras.sh` step 2, 2026-11-26). The process's first gen2 now comes at start,
-        // during this fill (a diagnostic build counted it there).
-        // How many: lines never straddle segments, so each holds at least segment - longest line
-        // + 1 bytes of backlog; on top, the cursor's partly read segment, what is published during
-        // the walk that finds the member over the limit, and two for healthy readers still a
-        // little behind the tail when the cut-off gives the backlog back: 70 with the defaults.
-        // Above 64 MiB the fill stops at the cap, and a member that far behind allocates.
-        // GC.AllocateUninitializedArray leaves the blocks unwritten, and the pool is last-in-first-
-        // out, so a segment joins RSS only when a backlog first reaches it (the GC's header still
-        // writes each one's first page): RSS at start measured 0.8 MB higher (docs/PERFORMANCE.md
-        // "Memory").
+        // Every segment one member at --max-pending-bytes can hold is made now, so a member falling
+        // behind makes no pinned blocks (and sets off no GC) while it stalls. Each segment holds at
+        // least segment - longest line + 1 bytes of backlog; on top: the cursor's partly read one,
+        // what a walk publishes before it cuts, and two for readers a little behind the tail.
+        // Unwritten and handed out last-in-first-out, most stay out of RSS (docs/ARCHITECTURE.md "Memory").
         int longestLine = FastChat.Protocol.ServerLineWriter.MaxLineBytes(maxLineLength);
         long backlogPerSegment = Math.Max(1, segmentSize - longestLine + 1);
         long spanned = Math.Max(0, maxPendingBytes / backlogPerSegment + (maxPendingBytes % backlogPerSegment == 0 ? 0 : 1));

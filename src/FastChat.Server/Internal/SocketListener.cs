@@ -170,11 +170,9 @@ internal sealed class SocketListener : IDisposable
         _args.Dispose();
     }
 
-    // Accepting runs on the thread pool, not inline on the socket engine thread that runs every
-    // receive and send: admitting a member is O(members) (its USERS line), and a storm of 10 000
-    // connects took 3.1-3.5 s with the accept loop on the engine thread against 2.0-2.4 s with the
-    // thread pool (C harness, 2 cores, 2026-11-26). After a pending accept the loop continues on a
-    // pool thread, accepting synchronously while the kernel's queue has connections.
+    // Accepting runs on the thread pool, not inline on the socket engine's thread that runs every
+    // receive and send: admitting a member is O(members) (its USERS line), which a connect storm
+    // would otherwise put in front of everyone's receives.
     private sealed class AcceptArgs() : AwaitableSocketArgs(runContinuationsAsynchronously: true)
     {
         public ValueTask<SocketResult> AcceptAsync(Socket listener)
