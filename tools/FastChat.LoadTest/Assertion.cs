@@ -14,12 +14,8 @@ internal enum AssertOp : byte
 }
 
 /// <summary>
-/// One threshold of the <c>--assert</c> language: <c>METRIC OP VALUE[UNIT]</c>, e.g. <c>p99&lt;20ms</c>,
-/// <c>lost=0</c>, <c>deliveries/s&gt;1M</c>, <c>order=ok</c>. Operators: <c>&lt; &lt;= &gt; &gt;= = == !=</c>.
-/// Values: a number with an optional suffix (<c>k M G</c> multipliers; time units <c>ns us ms s m</c>
-/// converted to the metric's own unit: seconds for names ending in <c>_s</c>, milliseconds otherwise;
-/// <c>%</c> is ignored, percent metrics are already in percent), or <c>ok/true/yes</c> (1) and
-/// <c>fail/false/no</c> (0).
+/// One threshold of the <c>--assert</c> language, <c>METRIC OP VALUE[UNIT]</c> (docs/LOADTEST.md, --assert):
+/// a time is converted to the metric's unit, seconds for names ending in <c>_s</c>, else milliseconds.
 /// </summary>
 internal sealed record Assertion(string Text, string Metric, AssertOp Op, double Value)
 {

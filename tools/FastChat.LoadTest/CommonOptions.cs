@@ -30,9 +30,8 @@ internal sealed record CommonOptions
     public int PerSourceAddress { get; init; } = 25_000;
 
     /// <summary>
-    /// Connections per loopback source address (127.x.y.z, bound before connecting) when the server
-    /// is loopback IPv4, so the server's per-address cap (default 10) refuses none; 0 = every
-    /// connection from the default address (up to <see cref="PerSourceAddress"/>).
+    /// Connections per loopback source address when the server is loopback IPv4, so its per-address cap
+    /// refuses none; 0: every connection from the default address (docs/LOADTEST.md).
     /// </summary>
     public int ClientsPerAddress { get; init; } = 8;
 

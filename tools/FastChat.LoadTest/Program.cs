@@ -3,14 +3,13 @@ using System.Globalization;
 using System.Net;
 using FastChat.LoadTest;
 using FastChat.LoadTest.Internal;
-using FastChat.LoadTest.Scenarios;
+using FastChat.LoadTest.Reporting;
 using Spectre.Console;
 
-// Run socket continuations on the epoll threads instead of hopping to the thread pool: the receive
-// path is short and never blocks, so the hop is pure overhead. Measured on config (a) (100 members,
-// 4 senders, window 64), alternating with the C harness: 15-20 M deliveries/s inline vs 12-13 M with
-// the hop. Read once by the socket engine, so it must be set before the first socket exists; a value
-// the user set wins. Not passed on to a --spawn'ed server (ServerProcess removes it).
+// Socket continuations run on the epoll threads instead of hopping to the thread pool: the receive
+// path is short and never blocks, so the hop is overhead (docs/LOADTEST.md, engine notes). Read once
+// by the socket engine, so it is set before the first socket exists; a value the user set wins. A
+// --spawn'ed server does not get it (SpawnedServer).
 if (Environment.GetEnvironmentVariable(Cli.InlineCompletionsVariable) is null)
 {
     Environment.SetEnvironmentVariable(Cli.InlineCompletionsVariable, "1");
@@ -115,7 +114,7 @@ internal static class Cli
         }
 
         RunReport report;
-        ServerProcess? spawned = null;
+        SpawnedServer? spawned = null;
         try
         {
             IPEndPoint server = common.Server;
@@ -124,7 +123,7 @@ internal static class Cli
             if (common.Spawn is not null)
             {
                 (List<string> args, spawnNote) = SpawnArguments.Build(spawnArgs, common.ServerArgs, keepFloodControl);
-                spawned = await ServerProcess.StartAsync(common.Spawn, args, TimeSpan.FromSeconds(30));
+                spawned = await SpawnedServer.StartAsync(common.Spawn, args, TimeSpan.FromSeconds(30));
                 server = spawned.EndPoint;
                 pid = spawned.Pid;
                 if (!common.Quiet)

@@ -2,12 +2,16 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using FastChat.LoadTest.Internal;
+using FastChat.LoadTest.Reporting;
 using FastChat.LoadTest.Scenarios;
 
 namespace FastChat.LoadTest;
 
 /// <summary>Runs one scenario against a resolved server.</summary>
 internal delegate Task<RunReport> ScenarioRun(CommonOptions common, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct);
+
+/// <summary>A scenario's entry point: its options, then what every run gets.</summary>
+internal delegate Task<RunReport> ScenarioEntry<in TOptions>(CommonOptions common, TOptions options, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct);
 
 /// <summary>Runs a scenario from the command line: <paramref name="spawnArgs"/> go to a spawned server, which
 /// gets flood control turned off unless <paramref name="keepFloodControl"/> (see <see cref="SpawnArguments"/>).</summary>
@@ -34,9 +38,7 @@ internal static class ScenarioCommands
         var senders = Opt("--senders", "senders interleaved in the stream", 4);
         var size = Opt("--size", "payload bytes", 32);
         var seconds = Opt("--duration", "seconds of measured work", 3.0);
-        cmd.Options.Add(senders);
-        cmd.Options.Add(size);
-        cmd.Options.Add(seconds);
+        AddOptions(cmd, senders, size, seconds);
         cmd.SetAction(pr =>
         {
             var (rate, ns, lost) = VerifyBenchmark.Run(pr.GetValue(senders), pr.GetValue(size), TimeSpan.FromSeconds(pr.GetValue(seconds)));
@@ -49,6 +51,18 @@ internal static class ScenarioCommands
     private static Option<T> Opt<T>(string name, string description, T defaultValue) =>
         new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
 
+    /// <summary>The scenario run with these options.</summary>
+    private static ScenarioRun With<T>(ScenarioEntry<T> entry, T options) =>
+        (common, server, pid, progress, ct) => entry(common, options, server, pid, progress, ct);
+
+    private static void AddOptions(Command cmd, params Option[] options)
+    {
+        foreach (Option o in options)
+        {
+            cmd.Options.Add(o);
+        }
+    }
+
     private static Command Fanout(ScenarioExecutor execute)
     {
         var cmd = new Command("fanout", "N members, K senders: deliveries/s, messages/s, MB/s, latency; every delivery verified");
@@ -56,7 +70,7 @@ internal static class ScenarioCommands
         cmd.SetAction((pr, _) =>
         {
             FanoutOptions o = read(pr);
-            return execute((c, s, pid, view, ct) => FanoutScenario.RunAsync(c, o, s, pid, view, ct), pr, []);
+            return execute(With(FanoutScenario.RunAsync, o), pr, []);
         });
         return cmd;
     }
@@ -75,9 +89,7 @@ internal static class ScenarioCommands
                 v.AddError("--throttle-bytes-per-sec must be 0 (stop reading) or positive");
             }
         });
-        cmd.Options.Add(stalled);
-        cmd.Options.Add(rcvbuf);
-        cmd.Options.Add(throttle);
+        AddOptions(cmd, stalled, rcvbuf, throttle);
         cmd.SetAction((pr, _) =>
         {
             FanoutOptions o = read(pr) with
@@ -86,15 +98,7 @@ internal static class ScenarioCommands
                 StalledReceiveBuffer = pr.GetValue(rcvbuf),
                 LaggardBytesPerSecond = pr.GetValue(throttle),
             };
-            return execute(async (c, s, pid, view, ct) =>
-            {
-                RunReport r = await FanoutScenario.RunAsync(c, o, s, pid, view, ct);
-                r.Scenario = "slow-consumer";
-                r.Facts["scenario"] = o.LaggardBytesPerSecond > 0
-                    ? string.Create(CultureInfo.InvariantCulture, $"slow-consumer: {o.StalledMembers} of {o.Clients} members read at most {o.LaggardBytesPerSecond:F0} bytes/s")
-                    : $"slow-consumer: {o.StalledMembers} of {o.Clients} members stop reading";
-                return r;
-            }, pr, []);
+            return execute(With(SlowConsumerScenario.RunAsync, o), pr, []);
         });
         return cmd;
     }
@@ -105,13 +109,11 @@ internal static class ScenarioCommands
         var max = Opt("--max-clients", "the server's --max-clients (passed to a --spawn'ed server)", 100);
         var excess = Opt("--excess", "connections beyond the limit", 10);
         var messages = Opt("--messages", "messages broadcast afterwards to check the members", 100);
-        cmd.Options.Add(max);
-        cmd.Options.Add(excess);
-        cmd.Options.Add(messages);
+        AddOptions(cmd, max, excess, messages);
         cmd.SetAction((pr, _) =>
         {
             var o = new OverflowOptions { MaxClients = pr.GetValue(max), Excess = pr.GetValue(excess), Messages = pr.GetValue(messages) };
-            return execute((c, s, pid, view, ct) => OverflowScenario.RunAsync(c, o, s, pid, view, ct), pr, ["--max-clients", o.MaxClients.ToString(CultureInfo.InvariantCulture)]);
+            return execute(With(OverflowScenario.RunAsync, o), pr, ["--max-clients", o.MaxClients.ToString(CultureInfo.InvariantCulture)]);
         });
         return cmd;
     }
@@ -122,13 +124,11 @@ internal static class ScenarioCommands
         var clients = Opt("--clients", "connections in the storm", 1000);
         var churn = Opt("--churn", "seconds of churn after the storm (0 = none)", 0.0);
         var churnRate = Opt("--churn-rate", "members replaced per second during churn", 100.0);
-        cmd.Options.Add(clients);
-        cmd.Options.Add(churn);
-        cmd.Options.Add(churnRate);
+        AddOptions(cmd, clients, churn, churnRate);
         cmd.SetAction((pr, _) =>
         {
             var o = new ConnectOptions { Clients = pr.GetValue(clients), ChurnSeconds = pr.GetValue(churn), ChurnRate = pr.GetValue(churnRate) };
-            return execute((c, s, pid, view, ct) => ConnectScenario.RunAsync(c, o, s, pid, view, ct), pr, []);
+            return execute(With(ConnectScenario.RunAsync, o), pr, []);
         });
         return cmd;
     }
@@ -144,10 +144,7 @@ internal static class ScenarioCommands
         var leave = Opt("--leave-probability", "chance a member leaves after a message (then rejoins)", d.LeaveProbability);
         var away = Opt("--away-ms", "time away before rejoining", d.Away.TotalMilliseconds);
         var size = Opt("--size", "payload bytes", d.Size);
-        foreach (Option o in new Option[] { clients, ramp, duration, think, leave, away, size })
-        {
-            cmd.Options.Add(o);
-        }
+        AddOptions(cmd, clients, ramp, duration, think, leave, away, size);
 
         cmd.SetAction((pr, _) =>
         {
@@ -161,7 +158,7 @@ internal static class ScenarioCommands
                 Away = TimeSpan.FromMilliseconds(pr.GetValue(away)),
                 Size = pr.GetValue(size),
             };
-            return execute((c, s, pid, view, ct) => ChatScenario.RunAsync(c, o, s, pid, view, ct), pr, []);
+            return execute(With(ChatScenario.RunAsync, o), pr, []);
         });
         return cmd;
     }
@@ -173,13 +170,7 @@ internal static class ScenarioCommands
         cmd.SetAction((pr, _) =>
         {
             FanoutOptions o = read(pr);
-            return execute(async (c, s, pid, view, ct) =>
-            {
-                RunReport r = await FanoutScenario.RunAsync(c, o, s, pid, view, ct);
-                r.Scenario = "soak";
-                SoakTrend(r);
-                return r;
-            }, pr, []);
+            return execute(With(SoakScenario.RunAsync, o), pr, []);
         });
         return cmd;
     }
@@ -205,10 +196,7 @@ internal static class ScenarioCommands
         var foreign = Opt("--foreign", "other protocols: connections sending a TLS ClientHello or an HTTP POST, in turn", d.Foreign);
         var lineRate = Opt("--server-line-rate", "the server's --max-lines-per-second (0 = none): bounds the honest rate and what a flood may get relayed (a spawned server's own --server-arg value wins)", d.ServerLineRate);
         var burst = Opt("--server-burst", "the server's --burst (a spawned server's own --server-arg value wins)", d.ServerBurst);
-        foreach (Option o in new Option[] { clients, senders, rate, size, warmup, phase, drain, timeout, which, flooders, slowloris, slowInterval, exhaust, amplifiers, foreign, lineRate, burst })
-        {
-            cmd.Options.Add(o);
-        }
+        AddOptions(cmd, clients, senders, rate, size, warmup, phase, drain, timeout, which, flooders, slowloris, slowInterval, exhaust, amplifiers, foreign, lineRate, burst);
 
         cmd.SetAction((pr, _) =>
         {
@@ -248,53 +236,6 @@ internal static class ScenarioCommands
         return cmd;
     }
 
-    /// <summary>
-    /// RSS trend of a soak over the measured seconds: growth between the first and the last quarter,
-    /// and the slope of a least-squares line through every sample, in MB per hour (one sample per
-    /// second, so a single spike moves it far less than it moves the quarters).
-    /// </summary>
-    internal static void SoakTrend(RunReport r)
-    {
-        var measured = r.Timeline.Where(t => t.Phase == "measure" && t.ServerRssMb > 0).ToList();
-        if (measured.Count >= 4)
-        {
-            int q = measured.Count / 4;
-            double first = measured.Take(q).Average(t => t.ServerRssMb);
-            double last = measured.Skip(measured.Count - q).Average(t => t.ServerRssMb);
-            r.Set("soak_rss_first_quarter_mb", first);
-            r.Set("soak_rss_last_quarter_mb", last);
-            r.Set("soak_rss_drift_mb", last - first);
-            r.Set("soak_server_cpu_avg_pct", measured.Average(t => t.ServerCpuPercent));
-        }
-
-        if (measured.Count >= 2)
-        {
-            (double slope, double r2) = LinearFit(measured.Select(t => (t.Seconds, t.ServerRssMb)).ToList());
-            r.Set("soak_rss_drift_mb_per_h", slope * 3600);
-            r.Set("soak_rss_fit_r2", r2);
-            r.Set("soak_rss_samples", measured.Count);
-            r.Set("soak_measured_s", measured[^1].Seconds - measured[0].Seconds);
-        }
-    }
-
-    /// <summary>Least-squares slope of y over x and the fit's R^2 (0 when y does not vary).</summary>
-    internal static (double Slope, double R2) LinearFit(IReadOnlyList<(double X, double Y)> points)
-    {
-        double mx = points.Average(p => p.X);
-        double my = points.Average(p => p.Y);
-        double sxy = 0, sxx = 0, syy = 0;
-        foreach ((double x, double y) in points)
-        {
-            sxy += (x - mx) * (y - my);
-            sxx += (x - mx) * (x - mx);
-            syy += (y - my) * (y - my);
-        }
-
-        double slope = sxx == 0 ? 0 : sxy / sxx;
-        double r2 = sxx == 0 || syy == 0 ? 0 : sxy * sxy / (sxx * syy);
-        return (slope, r2);
-    }
-
     /// <summary>Adds the fanout options (with the given defaults) to a command; returns their reader.</summary>
     private static Func<ParseResult, FanoutOptions> AddFanoutOptions(Command cmd, FanoutOptions d)
     {
@@ -312,10 +253,7 @@ internal static class ScenarioCommands
         var channel = Opt("--channel", "Redis channel / NATS subject", d.Channel);
         var churnRate = Opt("--churn-rate", "FastChat: extra members joining per second while sending (each leaves after --churn-hold); 0 = none", d.ChurnRate);
         var churnHold = Opt("--churn-hold", "seconds each churning member stays", d.ChurnHold.TotalSeconds);
-        foreach (Option o in new Option[] { clients, senders, rate, stages, window, probe, size, duration, warmup, drain, sample, channel, churnRate, churnHold })
-        {
-            cmd.Options.Add(o);
-        }
+        AddOptions(cmd, clients, senders, rate, stages, window, probe, size, duration, warmup, drain, sample, channel, churnRate, churnHold);
 
         return pr => new FanoutOptions
         {

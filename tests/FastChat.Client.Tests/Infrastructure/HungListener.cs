@@ -4,9 +4,8 @@ using System.Net.Sockets;
 namespace FastChat.Client.Tests.Infrastructure;
 
 /// <summary>
-/// A port where connecting hangs, like a dead host: a listener that never accepts, with its accept
-/// queue filled. Linux then drops further SYNs (net.ipv4.tcp_abort_on_overflow = 0), so the next
-/// connect waits until its own timeout.
+/// A port where connecting hangs, like a dead host: a listener that never accepts, its queue full, so
+/// Linux drops further SYNs and the next connect waits for its own timeout.
 /// </summary>
 internal sealed class HungListener : IDisposable
 {

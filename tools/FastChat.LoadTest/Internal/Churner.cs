@@ -1,28 +1,21 @@
 using System.Diagnostics;
+using FastChat.LoadTest.Reporting;
 
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// Members that come and go while a fanout or soak run sends (<c>--churn-rate</c>): one new
-/// connection every 1/rate seconds, each staying <c>--churn-hold</c> seconds (answering PINGs,
-/// reading and discarding the room's lines) and then closing. Their JOIN and LEAVE lines go
-/// through the global order of the verified members; they are not verified themselves.
+/// Members that come and go while a fanout runs (<c>--churn-rate</c>, each staying <c>--churn-hold</c>):
+/// their JOINs and LEAVEs go through the verified members' global order.
 /// </summary>
-/// <remarks>
-/// Each churner has a buffer of its own and an index of its own, so over a long soak the source
-/// addresses keep counting up and no address ever holds more than its share at once.
-/// </remarks>
+/// <remarks>Each has a buffer and an index of its own, so over a long soak no source address holds more than its share.</remarks>
 internal sealed class Churner : IDisposable
 {
     private readonly Connector _connector;
     private readonly double _rate;
     private readonly TimeSpan _hold;
     private readonly List<Task> _running = [];
+    private readonly ConnectTally _tally = new();
     private int _next;
-    private int _joined;
-    private int _full;
-    private int _fullPerAddress;
-    private int _failed;
     private int _endedByServer;
     private long _pongs;
 
@@ -66,22 +59,7 @@ internal sealed class Churner : IDisposable
     private async Task OneAsync(int index, CancellationToken ct)
     {
         var (conn, outcome, _) = await _connector.ConnectAsync(index, c => new ControlSink(c), default, ct);
-        switch (outcome)
-        {
-            case ConnectOutcome.Ready:
-                Interlocked.Increment(ref _joined);
-                break;
-            case ConnectOutcome.Full:
-                Interlocked.Increment(ref _full);
-                break;
-            case ConnectOutcome.FullPerAddress:
-                Interlocked.Increment(ref _fullPerAddress);
-                break;
-            default:
-                Interlocked.Increment(ref _failed);
-                break;
-        }
-
+        _tally.Add(outcome);
         if (conn is null)
         {
             return;
@@ -105,17 +83,13 @@ internal sealed class Churner : IDisposable
         conn.Dispose();
     }
 
+    /// <summary>The churn's results and its <c>churn</c> fact.</summary>
     public void Report(RunReport r)
     {
-        r.Set("churn_started", _next);
-        r.Set("churn_joined", _joined);
-        r.Set("churn_refused_full", _full);
-        r.Set("churn_refused_full_per_address", _fullPerAddress);
-        r.Set("churn_failed", _failed);
-        r.Set("churn_ended_by_server", _endedByServer);
-        r.Set("churn_pings_answered", Interlocked.Read(ref _pongs));
+        ConnectionCounts c = _tally.Counts;
+        r.Results.Churn = new ChurnResult(_next, c, Volatile.Read(ref _endedByServer), Interlocked.Read(ref _pongs));
         r.Facts["churn"] = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{_rate} connections/s joining for {_hold.TotalSeconds} s each: {_joined} joined, {_full} FULL, {_fullPerAddress} FULL per-address, {_failed} failed, {_endedByServer} ended by the server; {FastChat.LoadTest.Scenarios.FanoutScenario.SourceAddressFact(_connector, _next)}");
+            $"{_rate} connections/s joining for {_hold.TotalSeconds} s each: {c.Ready} joined, {c.Full} FULL, {c.FullPerAddress} FULL per-address, {c.Failed} failed, {_endedByServer} ended by the server; {_connector.DescribeSpread(_next)}");
     }
 
     public void Dispose() => _connector.Dispose();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Text;
 using FastChat.Protocol;
 using FastChat.Threading;
 
@@ -23,9 +24,8 @@ internal enum ConnectOutcome : byte
 }
 
 /// <summary>
-/// One client socket with its receive loop: <see cref="Socket.ReceiveAsync(Memory{byte}, SocketFlags, CancellationToken)"/>
-/// (the ValueTask API, whose awaitable is pooled per socket, so a steady receive loop allocates
-/// nothing), framing with <see cref="LineFramer"/> into a fixed slice of a pinned slab.
+/// One client socket and its receive loop: the ValueTask receive API into a fixed slice of a pinned slab,
+/// so a steady loop allocates nothing; a line longer than the slice is held in a rented buffer.
 /// </summary>
 internal sealed class ClientConnection : IDisposable
 {
@@ -81,7 +81,23 @@ internal sealed class ClientConnection : IDisposable
     /// <summary><c>/pong</c> lines sent in answer to the server's <c>PING</c>.</summary>
     public long PongsSent => Volatile.Read(ref _pongs);
 
+    /// <summary>The handshake completed and the server admitted the connection.</summary>
+    public bool IsReady => Handshake.IsCompletedSuccessfully && Handshake.Result == ConnectOutcome.Ready;
+
     public void CompleteHandshake(ConnectOutcome outcome) => _handshake.TrySetResult(outcome);
+
+    /// <summary>
+    /// The server refused the connection with <c>FULL &lt;max&gt; [scope]</c>: the handshake ends as
+    /// <see cref="ConnectOutcome.Full"/> (no scope) or <see cref="ConnectOutcome.FullPerAddress"/>.
+    /// </summary>
+    public void OnFull(ReadOnlySpan<byte> scope)
+    {
+        SetCloseReason(scope.IsEmpty ? "full" : "full:" + Encoding.ASCII.GetString(scope));
+        CompleteHandshake(scope.IsEmpty ? ConnectOutcome.Full : ConnectOutcome.FullPerAddress);
+    }
+
+    /// <summary>The server said <c>BYE &lt;reason&gt;</c>: the close reason records it before the EOF arrives.</summary>
+    public void OnBye(ReadOnlySpan<byte> reason) => SetCloseReason("bye:" + Encoding.ASCII.GetString(reason));
 
     /// <summary>Stops reading (slow-consumer simulation): the kernel buffers fill, then the server's.</summary>
     public void PauseReading()
@@ -96,11 +112,7 @@ internal sealed class ClientConnection : IDisposable
         _resume?.Set();
     }
 
-    /// <summary>
-    /// Reads at most <paramref name="bytesPerSecond"/> from now on (slow-consumer simulation of a
-    /// reader that keeps up only partly); null = read freely again. A read already in flight is not
-    /// counted.
-    /// </summary>
+    /// <summary>Reads at most this rate from now on (a reader that keeps up only partly); null reads freely again.</summary>
     public ReadThrottle? Throttle
     {
         get => _throttle;
@@ -130,10 +142,8 @@ internal sealed class ClientConnection : IDisposable
                 ReadThrottle? throttle = _throttle;
                 if (throttle is not null)
                 {
-                    // Throttled path: read only what the bucket allows, into the same fixed buffer
-                    // (the rest stays in the kernel, whose window closes, so the server's backlog
-                    // grows). An empty bucket waits for the next timer tick: a PeriodicTimer's
-                    // ValueTask wait allocates nothing, unlike a Task.Delay per wait.
+                    // Read only what the bucket allows: the rest stays in the kernel, so the server's
+                    // backlog grows. A PeriodicTimer wait allocates nothing, unlike a Task.Delay.
                     int allowed = throttle.Available(Stopwatch.GetTimestamp(), free.Length);
                     if (allowed == 0)
                     {
@@ -179,10 +189,7 @@ internal sealed class ClientConnection : IDisposable
         }
     }
 
-    /// <summary>
-    /// Slow path: one line is longer than the slab slice (a USERS line of thousands of ids). Rent a
-    /// larger buffer until the line is consumed; the framer's limit still bounds it.
-    /// </summary>
+    /// <summary>A line longer than the slab slice (a USERS line of a large room): a rented buffer holds it until it is consumed.</summary>
     private void Grow(int held)
     {
         int size = Math.Min(Math.Max(held * 2, 4096), _framer.MaxBufferedBytes + 1);

@@ -5,10 +5,8 @@ using System.Net.Sockets;
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>Settings for opening many client connections.</summary>
-/// <param name="ClientsPerAddress">Connections per loopback source address so a server's per-address
-/// cap admits them all (0: only <paramref name="PerSourceAddress"/> spreads them).</param>
-/// <param name="FirstAddressBlock">The first <see cref="SourceAddresses"/> block this connector uses, so
-/// groups of connections (members, churners, attackers) never share an address.</param>
+/// <param name="ClientsPerAddress">Connections per loopback source address, under a server's per-address cap (0: only <paramref name="PerSourceAddress"/> spreads them).</param>
+/// <param name="FirstAddressBlock">The first <see cref="SourceAddresses"/> block, so groups of connections never share an address.</param>
 internal sealed record ConnectSettings(
     IPEndPoint Server,
     int Concurrency = 128,
@@ -24,15 +22,17 @@ internal sealed record ConnectSettings(
 }
 
 /// <summary>
-/// Opens connections with a bounded number of handshakes in flight (a storm of SYNs overflows the
-/// listen backlog; the C harness uses the same 128 default), spreading sockets over loopback source
-/// addresses 127.0.0.1, 127.0.0.2, ... (<see cref="SourceAddresses"/>): <see cref="ConnectSettings.ClientsPerAddress"/>
-/// each so the server's per-address cap refuses none, and never more than
-/// <see cref="ConnectSettings.PerSourceAddress"/>: one source address has about 28k ephemeral ports
-/// (net.ipv4.ip_local_port_range 32768-60999).
+/// Opens connections with a bounded number of handshakes in flight (a SYN storm overflows the listen
+/// backlog), each from its loopback source address (<see cref="SourceAddresses"/>).
 /// </summary>
 internal sealed class Connector : IDisposable
 {
+    /// <summary>
+    /// Longest server line a connection accepts: a USERS line of a large room (held in a rented
+    /// buffer only while it arrives, see <see cref="ClientConnection"/>).
+    /// </summary>
+    public const int MaxServerLine = 4 * 1024 * 1024;
+
     private readonly ConnectSettings _settings;
     private readonly SemaphoreSlim _gate;
     private readonly byte[]? _slab;
@@ -69,10 +69,45 @@ internal sealed class Connector : IDisposable
     public int BlocksFor(int connections) =>
         SourceAddresses.CanSpread(_settings.Server.Address) ? SourceAddresses.BlocksFor(connections, _settings.PerAddress) : 0;
 
+    /// <summary>How the first <paramref name="connections"/> connections are spread over source addresses (the report's <c>source_addresses</c> fact).</summary>
+    public string DescribeSpread(int connections)
+    {
+        if (!SourceAddresses.CanSpread(_settings.Server.Address))
+        {
+            return $"the kernel's choice (the server {_settings.Server.Address} is not loopback IPv4)";
+        }
+
+        int blocks = BlocksFor(connections);
+        string first = SourceAddresses.Block(_settings.FirstAddressBlock)?.ToString() ?? "127.0.0.1";
+        string last = SourceAddresses.Block(_settings.FirstAddressBlock + blocks - 1)?.ToString() ?? "127.0.0.1";
+        string why = _settings.ClientsPerAddress > 0 ? "--clients-per-address" : "--clients-per-address 0: spread only for ephemeral ports";
+        return $"{connections} connections, at most {_settings.PerAddress} per address, over {blocks} loopback addresses {first} .. {last} ({why})";
+    }
+
+    /// <summary>Receive loops still running (connections not closed yet).</summary>
+    public int OpenReceiveLoops()
+    {
+        lock (ReceiveLoops)
+        {
+            return ReceiveLoops.Count(t => !t.IsCompleted);
+        }
+    }
+
+    /// <summary>Gives the receive loops of closed connections up to <paramref name="timeout"/> to end.</summary>
+    public Task WaitForReceiveLoopsAsync(TimeSpan timeout)
+    {
+        Task[] loops;
+        lock (ReceiveLoops)
+        {
+            loops = [.. ReceiveLoops];
+        }
+
+        return Task.WhenAny(Task.WhenAll(loops), Task.Delay(timeout, CancellationToken.None));
+    }
+
     /// <summary>
-    /// Connects connection <paramref name="index"/>, installs its sink, starts its receive loop, sends
-    /// <paramref name="hello"/> and waits for the handshake outcome (the sink completes it).
-    /// <paramref name="bindTo"/> overrides the source address (an attack from one address).
+    /// Connects connection <paramref name="index"/>, starts its receive loop, sends <paramref name="hello"/> and waits
+    /// for the handshake outcome its sink reports; <paramref name="bindTo"/> overrides the source address.
     /// </summary>
     public async Task<(ClientConnection? Connection, ConnectOutcome Outcome, long HandshakeTicks)> ConnectAsync(
         int index, Func<ClientConnection, LineSink> sinkFactory, ReadOnlyMemory<byte> hello, CancellationToken ct, int receiveBufferSize = 0,

@@ -1,22 +1,12 @@
 using System.Diagnostics;
 using System.Text;
-using FastChat.Protocol;
 
 namespace FastChat.LoadTest.Internal;
 
-/// <summary>
-/// The receive side of a FastChat connection that is neither verified nor timed (a churner, an
-/// attacker): completes the handshake on <c>WELCOME</c> or <c>FULL</c>, answers <c>PING</c> when
-/// asked to, and records the server's final line and when it came.
-/// </summary>
-/// <remarks>
-/// Written by the connection's receive loop only; the orchestrator reads the fields afterwards or
-/// racily while it runs (references and 64-bit counters, so a read sees an old or a new value).
-/// </remarks>
-internal sealed class ControlSink(ClientConnection connection, bool answerPings = true) : LineSink
+/// <summary>A FastChat connection that is neither verified nor timed (a churner, an attacker): it keeps the server's final line and when it came.</summary>
+/// <remarks>Only its receive loop writes here; the run reads afterwards, or racily (references and 64-bit counters).</remarks>
+internal sealed class ControlSink(ClientConnection connection, bool answerPings = true) : FastChatSink(connection)
 {
-    public ClientConnection Connection { get; } = connection;
-
     public string? Id { get; private set; }
 
     /// <summary>Stopwatch ticks of the WELCOME (0: none).</summary>
@@ -50,55 +40,43 @@ internal sealed class ControlSink(ClientConnection connection, bool answerPings 
             return;
         }
 
-        if (!ServerLine.TryParse(line, out ServerLine l))
+        base.OnLine(line, nowTicks);
+    }
+
+    protected override void OnWelcome(ReadOnlySpan<byte> id, long nowTicks)
+    {
+        Id = Encoding.ASCII.GetString(id);
+        WelcomeTicks = nowTicks;
+        Connection.CompleteHandshake(ConnectOutcome.Ready);
+    }
+
+    protected override void OnUsers(FastChat.Protocol.ServerLine users) => UsersLines++;
+
+    protected override void OnFull(ReadOnlySpan<byte> line, ReadOnlySpan<byte> max, ReadOnlySpan<byte> scope, long nowTicks)
+    {
+        Full = Encoding.ASCII.GetString(line);
+        FullMax = System.Buffers.Text.Utf8Parser.TryParse(max, out int m, out _) ? m : -1;
+        FinalTicks = nowTicks;
+        base.OnFull(line, max, scope, nowTicks);
+    }
+
+    protected override void OnPing(ReadOnlySpan<byte> token)
+    {
+        Pings++;
+        if (answerPings)
         {
-            return;
-        }
-
-        switch (l.Kind)
-        {
-            case ServerLineKind.Welcome:
-                Id = Encoding.ASCII.GetString(l.Argument);
-                WelcomeTicks = nowTicks;
-                Connection.CompleteHandshake(ConnectOutcome.Ready);
-                break;
-
-            case ServerLineKind.Users:
-                UsersLines++;
-                break;
-
-            // FULL <max> [per-address]
-            case ServerLineKind.Full:
-                Full = Encoding.ASCII.GetString(line);
-                FullMax = System.Buffers.Text.Utf8Parser.TryParse(l.Argument, out int max, out _) ? max : -1;
-                FinalTicks = nowTicks;
-                Connection.SetCloseReason(l.Rest.IsEmpty ? "full" : "full:" + Encoding.ASCII.GetString(l.Rest));
-                Connection.CompleteHandshake(l.Rest.IsEmpty ? ConnectOutcome.Full : ConnectOutcome.FullPerAddress);
-                break;
-
-            case ServerLineKind.Ping:
-                Pings++;
-                if (answerPings)
-                {
-                    Connection.AnswerPing(l.Argument);
-                }
-
-                break;
-
-            case ServerLineKind.Bye:
-                Bye = Encoding.ASCII.GetString(l.Argument);
-                FinalTicks = nowTicks;
-                Connection.SetCloseReason("bye:" + Bye);
-                break;
-
-            case ServerLineKind.Error:
-                Errors++;
-                break;
-
-            default:
-                break;
+            base.OnPing(token);
         }
     }
+
+    protected override void OnBye(ReadOnlySpan<byte> reason, long nowTicks)
+    {
+        Bye = Encoding.ASCII.GetString(reason);
+        FinalTicks = nowTicks;
+        base.OnBye(reason, nowTicks);
+    }
+
+    protected override void OnError() => Errors++;
 
     /// <summary>Seconds from <paramref name="startTicks"/> to the final line, or to the end of the connection without one; NaN while open.</summary>
     public double SecondsToEnd(long startTicks)

@@ -23,16 +23,12 @@ internal enum DeliveryClass : byte
 }
 
 /// <summary>
-/// Per-receiver delivery verification: completeness (gaps and tail), duplicates, per-sender order,
-/// and the receiver's global arrival order (a hash chain over every message plus the arrival order
-/// of a fixed sample), so that receivers can be compared afterwards.
+/// Per-receiver verification: gaps, tail, duplicates, per-sender order, and the arrival order (a hash
+/// chain and a fixed sample) so receivers can be compared afterwards.
 /// </summary>
 /// <remarks>
-/// One instance belongs to one receive loop, so nothing here is synchronised; the window probe reads
-/// <see cref="NextExpected"/> from a sender thread with <see cref="Volatile.Read(ref long)"/>.
-/// Per sender it keeps the next expected sequence and a 64-bit map of the 64 sequences below it
-/// (the C harness uses the same 64-message reorder window), so late arrivals are told from
-/// duplicates without per-message allocation.
+/// One receive loop owns it. Per sender, the next expected sequence and a map of the 64 below it tell a
+/// late arrival from a duplicate without allocating.
 /// </remarks>
 internal sealed class DeliveryVerifier
 {
@@ -153,6 +149,18 @@ internal sealed class DeliveryVerifier
 
     /// <summary>Messages of <paramref name="sender"/> never received although <paramref name="sent"/> were sent.</summary>
     public long TailMissing(int sender, long sent) => Math.Max(0, sent - _next[sender]);
+
+    /// <summary>Messages of every sender never received, given how many each sent.</summary>
+    public long TailMissing(ReadOnlySpan<long> sent)
+    {
+        long missing = 0;
+        for (int s = 0; s < sent.Length; s++)
+        {
+            missing += TailMissing(s, sent[s]);
+        }
+
+        return missing;
+    }
 
     /// <summary>Whether this receiver has every message up to the given sent counts.</summary>
     public bool HasAll(ReadOnlySpan<long> sent)

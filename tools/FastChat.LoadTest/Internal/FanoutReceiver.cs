@@ -3,10 +3,10 @@ using FastChat.Threading;
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// State shared by the receive loops and senders of one fanout run. Phase boundaries are Stopwatch
-/// ticks written once by the orchestrator and read by every receive loop.
+/// What the receive loops and senders of one fanout run share; the phase boundaries are written by the
+/// run before sending starts.
 /// </summary>
-internal sealed class FanoutRunState(int senders, int samplePerSender) : IDisposable
+internal sealed class FanoutRunState(int senders, int samplePerSender) : IDisposable, IJoinStorm
 {
     private long _measureStart = long.MaxValue;
     private long _measureEnd = long.MaxValue;
@@ -55,11 +55,10 @@ internal sealed class FanoutRunState(int senders, int samplePerSender) : IDispos
 }
 
 /// <summary>
-/// One fanout member's receive-side state: verification, latency recording and counters. Plain
-/// fields: only its own receive loop writes them; the once-a-second sampler reads them racily,
-/// which is fine for 64-bit counters.
+/// One fanout member's receive side: verification, latency and counters. Only its receive loop writes
+/// them; the once-a-second sampler reads the 64-bit counters racily.
 /// </summary>
-internal sealed class FanoutReceiver
+internal sealed class FanoutReceiver : IVerifiedMember
 {
     private LatencyRecorders.Pair? _pair;
     private bool _advanced;
@@ -106,10 +105,7 @@ internal sealed class FanoutReceiver
 
     public long TotalDeliveries { get; private set; }
 
-    /// <summary>
-    /// A slow-consumer laggard: verified, but its latency is not recorded (the report's latency is
-    /// the healthy members', issue 4: "healthy members keep their latency").
-    /// </summary>
+    /// <summary>A slow-consumer laggard: verified, but its latency is not recorded (the report's latency is the healthy members').</summary>
     public bool IsLaggard { get; set; }
 
     /// <summary>Laggards: the latest intended send tick (relative to the epoch) of a message received.</summary>

@@ -5,9 +5,8 @@ using HdrHistogram;
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// One sender: closed model (at most W messages sent but not yet seen by the probe receiver) or
-/// open model (message k due at t0 + schedule(k), catching up in batches of at most
-/// <see cref="MaxBatch"/> when late, as the C harness does with 4096 per 1 ms tick).
+/// One sender: closed model (at most W messages the probe has not seen) or open model (message k due at
+/// a fixed time, caught up in batches of at most <see cref="MaxBatch"/> when late).
 /// </summary>
 internal sealed class FanoutSender
 {
@@ -48,6 +47,18 @@ internal sealed class FanoutSender
 
     public volatile bool Stop;
 
+    /// <summary>The schedule lag of every sender together.</summary>
+    public static LongHistogram MergeLag(IEnumerable<FanoutSender> senders)
+    {
+        var lag = LatencyRecorders.NewHistogram();
+        foreach (FanoutSender s in senders)
+        {
+            lag.Add(s.Lag);
+        }
+
+        return lag;
+    }
+
     /// <summary>Closed model: keep at most <paramref name="window"/> messages in flight to the probe.</summary>
     public async Task RunWindowAsync(int window)
     {
@@ -79,10 +90,8 @@ internal sealed class FanoutSender
     }
 
     /// <summary>
-    /// Open model: one dedicated thread drives every sender's schedule, checking every ~1 ms as the C
-    /// harness does, and writes with blocking sends. Timestamps are the intended times. A thread of
-    /// its own (not pool timers) because timer continuations queue behind receive work on a busy
-    /// 2-core box and show up as schedule lag (measured: lag p50 3.7 ms with one PeriodicTimer per sender).
+    /// Open model: one dedicated thread drives every sender's schedule (a 1 ms check, blocking sends), since
+    /// pool timers queue behind the receive work and would show up as schedule lag.
     /// </summary>
     public static Task RunScheduleAsync(IReadOnlyList<FanoutSender> senders, OpenModelSchedule schedule)
     {
@@ -177,8 +186,7 @@ internal sealed class FanoutSender
         long seq = _sent;
         for (int i = 0; i < count; i++, seq++)
         {
-            // Closed model: the timestamp is the real send time (all messages of one batch share it, as
-            // in the C harness). Open model: the intended time from the schedule.
+            // Closed model: the real send time, shared by the batch. Open model: the intended time.
             long intendedRel = closed ? now - run.Epoch : schedule!.IntendedTicks(seq);
             long lag = closed ? 0 : Math.Max(0, now - run.Epoch - intendedRel);
             int n = PayloadCodec.Write(payload, _size, intendedRel, Index, seq, lag);

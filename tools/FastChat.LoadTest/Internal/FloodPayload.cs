@@ -3,10 +3,8 @@ using System.Buffers.Text;
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// A flooder's chat line: <c>F&lt;flooder&gt;.q&lt;seq&gt;.xxxx</c>. Unlike an honest payload
-/// (<see cref="PayloadCodec"/>, which starts with <c>t</c>) it carries no time, only who sent it and
-/// its place in that flooder's stream, so an honest member can check that what the server relayed
-/// of a flood is a gap-free prefix of it.
+/// A flooder's chat line, <c>F&lt;flooder&gt;.q&lt;seq&gt;.xxxx</c>: no time, only its place in that flooder's
+/// stream, so a member can check that what the server relayed of a flood is a gap-free prefix of it.
 /// </summary>
 internal static class FloodPayload
 {

@@ -1,16 +1,11 @@
-using FastChat.Protocol;
-
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// One honest member of an attack run: verifies every honest message (loss, duplicates, per-sender
-/// order, one global order) over the whole run and per phase, records its latency from the
-/// intended send time into the phase's recorder, answers PINGs, and accounts for what the server
-/// relays of a flood by design: each flooder's lines must arrive as a gap-free prefix of what it
-/// sent, in the same place of the global order at every member. Any other MSG is foreign.
+/// An honest member of an attack run: verifies every honest message over the run and per phase, and
+/// accounts for the flood lines the server relays by design (docs/LOADTEST.md, attack).
 /// </summary>
-/// <remarks>Only its own receive loop writes here; the orchestrator reads after sending or racily.</remarks>
-internal sealed class HonestMember : LineSink
+/// <remarks>Only its receive loop writes here; the run reads afterwards, or racily while it runs.</remarks>
+internal sealed class HonestMember : FastChatSink, IVerifiedMember
 {
     private const ulong FnvPrime = 0x100000001b3;
     private const ulong FnvOffset = 0xcbf29ce484222325;
@@ -21,16 +16,14 @@ internal sealed class HonestMember : LineSink
     private readonly ulong[] _phaseHash = [FnvOffset, FnvOffset];
 
     public HonestMember(HonestRoom room, ClientConnection connection, int index, bool observer)
+        : base(connection)
     {
         _room = room;
-        Connection = connection;
         Index = index;
         IsObserver = observer;
         Verifier = new DeliveryVerifier(room.Senders, 1);
         _floodNext = new long[Math.Max(1, room.Flooders)];
     }
-
-    public ClientConnection Connection { get; }
 
     public int Index { get; }
 
@@ -67,62 +60,30 @@ internal sealed class HonestMember : LineSink
     /// <summary>Hash chain over phase <paramref name="phase"/>'s honest messages in arrival order.</summary>
     public ulong PhaseHash(int phase) => _phaseHash[phase];
 
-    public override void OnLine(ReadOnlySpan<byte> line, long nowTicks)
+    protected override void OnJoin(ReadOnlySpan<byte> id, long nowTicks)
     {
-        if (!ServerLine.TryParse(line, out ServerLine l))
+        Joins++;
+        _room.LastJoinTicks = nowTicks;
+    }
+
+    protected override void OnLeave(ReadOnlySpan<byte> id, long nowTicks)
+    {
+        Leaves++;
+        if (IsObserver)
         {
-            return;
-        }
-
-        switch (l.Kind)
-        {
-            case ServerLineKind.Message:
-                OnMessage(l.Rest, nowTicks);
-                break;
-
-            case ServerLineKind.Join:
-                Joins++;
-                _room.LastJoinTicks = nowTicks;
-                break;
-
-            case ServerLineKind.Leave:
-                Leaves++;
-                if (IsObserver)
-                {
-                    _room.Leaves.Record(l.Argument, nowTicks);
-                }
-
-                break;
-
-            case ServerLineKind.Welcome:
-                Id = System.Text.Encoding.ASCII.GetString(l.Argument);
-                Connection.CompleteHandshake(ConnectOutcome.Ready);
-                break;
-
-            case ServerLineKind.Full:
-                Connection.SetCloseReason(l.Rest.IsEmpty ? "full" : "full:" + System.Text.Encoding.ASCII.GetString(l.Rest));
-                Connection.CompleteHandshake(l.Rest.IsEmpty ? ConnectOutcome.Full : ConnectOutcome.FullPerAddress);
-                break;
-
-            // PING <token>: private, not part of the global order.
-            case ServerLineKind.Ping:
-                Connection.AnswerPing(l.Argument);
-                break;
-
-            case ServerLineKind.Bye:
-                Connection.SetCloseReason("bye:" + System.Text.Encoding.ASCII.GetString(l.Argument));
-                break;
-
-            case ServerLineKind.Error:
-                ServerErrors++;
-                break;
-
-            default:
-                break;
+            _room.Leaves.Record(id, nowTicks);
         }
     }
 
-    private void OnMessage(ReadOnlySpan<byte> text, long now)
+    protected override void OnWelcome(ReadOnlySpan<byte> id, long nowTicks)
+    {
+        Id = System.Text.Encoding.ASCII.GetString(id);
+        Connection.CompleteHandshake(ConnectOutcome.Ready);
+    }
+
+    protected override void OnError() => ServerErrors++;
+
+    protected override void OnMessage(ReadOnlySpan<byte> id, ReadOnlySpan<byte> text, long now)
     {
         if (PayloadCodec.TryParse(text, out PayloadFields f) && (uint)f.Sender < (uint)_room.Senders)
         {

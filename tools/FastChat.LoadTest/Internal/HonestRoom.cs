@@ -1,12 +1,10 @@
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// What the honest members of an attack run share: the two measured phases (baseline, then under
-/// attack) as Stopwatch-tick windows of intended send time, one latency recorder set per phase,
-/// the flooders to expect in the stream and where the room's LEAVE times go.
+/// What an attack run's honest members share: the two phases as windows of intended send time (written
+/// before sending starts), a latency recorder set per phase, the flooders to expect, the LEAVE times.
 /// </summary>
-/// <remarks>The phase bounds are written once by the orchestrator before sending starts.</remarks>
-internal sealed class HonestRoom(int senders, int flooders) : IDisposable
+internal sealed class HonestRoom(int senders, int flooders) : IDisposable, IJoinStorm
 {
     public const int Phases = 2;
 

@@ -4,12 +4,8 @@ using System.Text;
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// The member ids one member view holds. Every view of a JOIN storm holds up to N ids, so N views
-/// hold N^2 / 2: with a string per id, 5000 members took the load tester to 1.7 GB of RSS and
-/// 10 000 to 40 s (2026-11-26). FastChat issues decimal ids counting up from 1 (docs/PROTOCOL.md
-/// section 7), so such ids go in a bitset indexed by the number (fast path: one bit, no allocation
-/// per line); any other id is only an opaque token and goes in a string set (general path). "01"
-/// is not "1": only the canonical decimal form takes the fast path.
+/// The member ids a view holds: the N views of a JOIN storm hold N^2/2, so canonical decimal ids (the
+/// server counts up from 1, docs/PROTOCOL.md section 7) go in a bitset and any other id in a string set.
 /// </summary>
 internal sealed class IdSet
 {

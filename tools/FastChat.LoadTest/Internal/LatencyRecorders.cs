@@ -4,13 +4,9 @@ using HdrHistogram;
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// HdrHistograms per thread: receive loops record on whichever pool thread runs them, so one
-/// histogram pair per thread (a <see cref="ThreadLocal{T}"/>) keeps recording uncontended and the
-/// memory small at 19k members (one histogram per receiver would be ~200 KB each at 3 significant
-/// digits). A receive loop holds its thread's <see cref="Pair.Gate"/> for one whole receive batch
-/// (one uncontended lock per read() instead of HdrHistogram's <c>Recorder</c>, whose phaser costs two
-/// interlocked operations per recorded value); the once-a-second sampler takes the gate to swap the
-/// interval histograms out, which gives the latency timeline and adds up to the run's total.
+/// Histograms per thread, so recording stays uncontended and small with thousands of members: a receive
+/// loop holds its thread's <see cref="Pair.Gate"/> for a whole read, and the sampler swaps the interval
+/// histograms out under it once a second.
 /// </summary>
 internal sealed class LatencyRecorders : IDisposable
 {

@@ -1,9 +1,8 @@
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// When the room saw each member leave (<c>LEAVE &lt;id&gt;</c>, as one honest member read it): the
-/// moment the server removed an attacker, which the attacker itself may only learn later (an
-/// amplifier that does not read).
+/// When the room saw each member leave: the moment the server removed an attacker, which an attacker
+/// that does not read only learns later.
 /// </summary>
 internal sealed class LeaveLog
 {

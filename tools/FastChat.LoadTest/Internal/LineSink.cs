@@ -1,9 +1,6 @@
 namespace FastChat.LoadTest.Internal;
 
-/// <summary>
-/// Receives the lines one connection's receive loop frames. Called from one receive loop at a time,
-/// so implementations keep plain (unsynchronised) per-connection state.
-/// </summary>
+/// <summary>The lines one connection's receive loop frames, from that loop only, so implementations keep plain state.</summary>
 internal abstract class LineSink
 {
     /// <summary>Before the lines of one receive() are delivered.</summary>
@@ -12,9 +9,8 @@ internal abstract class LineSink
     }
 
     /// <summary>
-    /// Fast path for protocols whose messages span several lines (RESP): consume one whole message
-    /// at the start of <paramref name="data"/> and return its length, or return 0 to let the line
-    /// path handle the next line.
+    /// Fast path for protocols whose messages span lines (RESP): consume one whole message at the start of
+    /// <paramref name="data"/> and return its length, or return 0 to let the line path take it.
     /// </summary>
     public virtual int TryReadMessage(ReadOnlySpan<byte> data, long nowTicks) => 0;
 

@@ -5,28 +5,24 @@ using FastChat.Protocol;
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// A FastChat member that tracks the member set it is told about and checks the protocol's
-/// consistency guarantees (issue 2, "Ordering and consistency"): WELCOME first, then USERS naming
-/// itself; replaying JOIN/LEAVE on top of USERS never names someone twice (JOIN of a present id)
-/// or someone unknown (LEAVE of an absent id). Messages carrying a load-test payload are checked
-/// for per-sender order and their latency recorded. Ids are held in an <see cref="IdSet"/>.
+/// A member that keeps the member set it is told about and checks the consistency guarantees
+/// (docs/PROTOCOL.md section 9), and the per-sender order and latency of load-test messages.
 /// </summary>
-internal sealed class MemberView : LineSink
+internal sealed class MemberView : FastChatSink
 {
     private readonly IdSet _members = new();
     private readonly Dictionary<int, long> _lastSeq = [];
     private readonly Action<long>? _latencyTicks;
     private readonly long _epoch;
     private int _lineIndex;
+    private int _index;
 
     public MemberView(ClientConnection connection, long epoch = 0, Action<long>? latencyTicks = null)
+        : base(connection)
     {
-        Connection = connection;
         _epoch = epoch;
         _latencyTicks = latencyTicks;
     }
-
-    public ClientConnection Connection { get; }
 
     public string? Id { get; private set; }
 
@@ -53,117 +49,97 @@ internal sealed class MemberView : LineSink
 
     public long Errors { get; private set; }
 
+    // The line index counts every line, PINGs included: WELCOME must be line 0 and USERS line 1.
     public override void OnLine(ReadOnlySpan<byte> line, long nowTicks)
     {
-        int index = _lineIndex++;
-        if (!ServerLine.TryParse(line, out ServerLine l))
+        _index = _lineIndex++;
+        base.OnLine(line, nowTicks);
+    }
+
+    protected override void OnUnparsable(ReadOnlySpan<byte> line) => Error($"unparsable line '{Encoding.ASCII.GetString(line)}'");
+
+    // WELCOME <id>: the first line an admitted client gets.
+    protected override void OnWelcome(ReadOnlySpan<byte> id, long nowTicks)
+    {
+        if (_index != 0)
         {
-            Error($"unparsable line '{Encoding.ASCII.GetString(line)}'");
+            Error("WELCOME was not the first line");
+        }
+
+        Id = Encoding.ASCII.GetString(id);
+        WelcomeTicks = nowTicks;
+    }
+
+    // USERS <id> ...: the second line, every member including itself.
+    protected override void OnUsers(ServerLine users)
+    {
+        if (_index != 1)
+        {
             return;
         }
 
-        switch (l.Kind)
+        foreach (ReadOnlySpan<byte> id in users.Ids)
         {
-            // WELCOME <id>: the first line an admitted client gets.
-            case ServerLineKind.Welcome:
-                if (index != 0)
-                {
-                    Error("WELCOME was not the first line");
-                }
+            if (!_members.Add(id))
+            {
+                Error("USERS names an id twice");
+            }
+        }
 
-                Id = Encoding.ASCII.GetString(l.Argument);
-                WelcomeTicks = nowTicks;
-                break;
+        if (Id is null || !_members.Contains(Id))
+        {
+            Error("USERS does not name the member itself");
+        }
 
-            // USERS <id> ...: the second line, every member including itself.
-            case ServerLineKind.Users:
-                if (index == 1)
-                {
-                    foreach (ReadOnlySpan<byte> id in l.Ids)
-                    {
-                        if (!_members.Add(id))
-                        {
-                            Error("USERS names an id twice");
-                        }
-                    }
+        Connection.CompleteHandshake(ConnectOutcome.Ready);
+    }
 
-                    if (Id is null || !_members.Contains(Id))
-                    {
-                        Error("USERS does not name the member itself");
-                    }
-
-                    Connection.CompleteHandshake(ConnectOutcome.Ready);
-                }
-
-                break;
-
-            // JOIN <id>
-            case ServerLineKind.Join:
-                Joins++;
-                if (!_members.Add(l.Argument))
-                {
-                    Error($"JOIN {Encoding.ASCII.GetString(l.Argument)} of a member already present");
-                }
-
-                break;
-
-            // LEAVE <id>
-            case ServerLineKind.Leave:
-                Leaves++;
-                if (!_members.Remove(l.Argument))
-                {
-                    Error($"LEAVE {Encoding.ASCII.GetString(l.Argument)} of an unknown member");
-                }
-
-                break;
-
-            // MSG <id> <text>
-            case ServerLineKind.Message:
-                Messages++;
-                if (!_members.Contains(l.Argument))
-                {
-                    Error($"MSG from {Encoding.ASCII.GetString(l.Argument)}, who is not a member");
-                }
-
-                if (PayloadCodec.TryParse(l.Rest, out PayloadFields f))
-                {
-                    if (_lastSeq.TryGetValue(f.Sender, out long last) && f.Sequence <= last)
-                    {
-                        OutOfOrder++;
-                    }
-
-                    _lastSeq[f.Sender] = f.Sequence;
-                    _latencyTicks?.Invoke(nowTicks - (_epoch + f.IntendedTicks));
-                }
-
-                break;
-
-            // FULL <max> [per-address]
-            case ServerLineKind.Full:
-                FullMax = Encoding.ASCII.GetString(l.Argument);
-                FullScope = l.Rest.IsEmpty ? null : Encoding.ASCII.GetString(l.Rest);
-                Connection.SetCloseReason(FullScope is null ? "full" : "full:" + FullScope);
-                Connection.CompleteHandshake(FullScope is null ? ConnectOutcome.Full : ConnectOutcome.FullPerAddress);
-                break;
-
-            // PING <token>: private, outside the global order (the line index still counts it).
-            case ServerLineKind.Ping:
-                Connection.AnswerPing(l.Argument);
-                break;
-
-            // BYE <reason>
-            case ServerLineKind.Bye:
-                Connection.SetCloseReason("bye:" + Encoding.ASCII.GetString(l.Argument));
-                break;
-
-            case ServerLineKind.Error:
-                Errors++;
-                break;
-
-            default:
-                break;
+    protected override void OnJoin(ReadOnlySpan<byte> id, long nowTicks)
+    {
+        Joins++;
+        if (!_members.Add(id))
+        {
+            Error($"JOIN {Encoding.ASCII.GetString(id)} of a member already present");
         }
     }
+
+    protected override void OnLeave(ReadOnlySpan<byte> id, long nowTicks)
+    {
+        Leaves++;
+        if (!_members.Remove(id))
+        {
+            Error($"LEAVE {Encoding.ASCII.GetString(id)} of an unknown member");
+        }
+    }
+
+    protected override void OnMessage(ReadOnlySpan<byte> id, ReadOnlySpan<byte> text, long nowTicks)
+    {
+        Messages++;
+        if (!_members.Contains(id))
+        {
+            Error($"MSG from {Encoding.ASCII.GetString(id)}, who is not a member");
+        }
+
+        if (PayloadCodec.TryParse(text, out PayloadFields f))
+        {
+            if (_lastSeq.TryGetValue(f.Sender, out long last) && f.Sequence <= last)
+            {
+                OutOfOrder++;
+            }
+
+            _lastSeq[f.Sender] = f.Sequence;
+            _latencyTicks?.Invoke(nowTicks - (_epoch + f.IntendedTicks));
+        }
+    }
+
+    protected override void OnFull(ReadOnlySpan<byte> line, ReadOnlySpan<byte> max, ReadOnlySpan<byte> scope, long nowTicks)
+    {
+        FullMax = Encoding.ASCII.GetString(max);
+        FullScope = scope.IsEmpty ? null : Encoding.ASCII.GetString(scope);
+        base.OnFull(line, max, scope, nowTicks);
+    }
+
+    protected override void OnError() => Errors++;
 
     private void Error(string text)
     {

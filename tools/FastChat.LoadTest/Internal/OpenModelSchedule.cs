@@ -4,15 +4,10 @@ namespace FastChat.LoadTest.Internal;
 internal readonly record struct RateStage(double RatePerSecond, TimeSpan Duration);
 
 /// <summary>
-/// When each message of one sender is due in an open model (wrk2-style): message k is sent at a
-/// fixed intended time computed in advance, whether or not earlier sends were late. Latency is
-/// measured from that intended time, which corrects coordinated omission (Gil Tene, "How NOT to
-/// measure latency"); the difference to the actual send time is the schedule lag.
+/// When each message of a sender is due in an open model: at a fixed intended time whatever earlier
+/// sends did, so latency measured from it is free of coordinated omission (docs/LOADTEST.md).
 /// </summary>
-/// <remarks>
-/// Piecewise-constant stages give multi-stage ramps; a single stage of infinite length is the
-/// common "--rate R" case. Times are Stopwatch ticks relative to <c>t0</c>.
-/// </remarks>
+/// <remarks>Piecewise-constant stages; times are Stopwatch ticks after t0.</remarks>
 internal sealed class OpenModelSchedule
 {
     private readonly double[] _rates;        // messages per tick, per stage

@@ -1,11 +1,8 @@
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// Compares the global arrival order of receivers. Two checks: (1) receivers that got every message
-/// exactly once must have the same hash chain over all of them; (2) over the sample (the first
-/// ceil(M/K) messages of each sender in the measured window), every receiver's order must be
-/// consistent with the receiver that saw the most sample messages (missing ones are skipped, not
-/// counted as disorder) - the shared C harness's "same_order" rule.
+/// Compares receivers' global arrival order: complete receivers must share one hash chain, and over a
+/// sample each receiver's order must agree with the fullest one's (missing messages are skipped).
 /// </summary>
 internal sealed record OrderComparison(bool SameOrder, int SampleSize, int Compared, int Mismatches, int HashGroups, int HashCompared)
 {

@@ -6,16 +6,10 @@ namespace FastChat.LoadTest.Internal;
 internal readonly record struct PayloadFields(long IntendedTicks, int Sender, long Sequence, long LagTicks);
 
 /// <summary>
-/// The load-test message payload: one printable-ASCII token without spaces, padded with 'x':
-/// <c>t&lt;intended ticks&gt;.s&lt;sender&gt;.q&lt;seq&gt;.l&lt;lag ticks&gt;.xxxx</c>.
+/// The load-test payload, one printable token padded with 'x': <c>t&lt;intended&gt;.s&lt;sender&gt;.q&lt;seq&gt;.l&lt;lag&gt;</c>.
+/// The schedule lag lets a receiver split latency into service time and lag; ticks count from the run's
+/// epoch, which keeps the header short enough for small payloads.
 /// </summary>
-/// <remarks>
-/// Modelled on the shared C harness (<c>t&lt;ns&gt;.s&lt;idx&gt;.q&lt;seq&gt;.xxx</c>) with one extra field:
-/// the schedule lag (actual send time minus intended send time), so a receiver can split the
-/// coordinated-omission corrected latency into service time and schedule lag per message.
-/// Ticks are <see cref="System.Diagnostics.Stopwatch"/> ticks relative to the run's epoch, which keeps
-/// the header short (a 60 s run fits in 11 digits) so 32-byte payloads still carry padding.
-/// </remarks>
 internal static class PayloadCodec
 {
     /// <summary>Longest header: four 19-digit numbers plus four tags and four dots.</summary>

@@ -3,9 +3,8 @@ using System.Globalization;
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// One sample of a process from /proc. <see cref="RssAnonKb"/> is the private data part of the RSS
-/// (heap, pinned buffers, JIT data); the rest is file-backed (mapped code, clean and shared) and
-/// shared memory: the first use of a code path maps its pages once, which is not data growth.
+/// A sample of a process from /proc. <see cref="RssAnonKb"/> is the private data part of the RSS: the
+/// rest is mapped code and shared memory, which the first use of a code path maps once.
 /// </summary>
 internal readonly record struct ProcSample(long RssKb, double CpuSeconds, long RssAnonKb = 0);
 

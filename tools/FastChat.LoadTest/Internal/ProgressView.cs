@@ -1,4 +1,5 @@
 using System.Globalization;
+using FastChat.LoadTest.Reporting;
 
 namespace FastChat.LoadTest.Internal;
 

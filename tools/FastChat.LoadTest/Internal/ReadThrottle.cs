@@ -1,16 +1,10 @@
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// Token bucket for a throttled reader (slow-consumer scenario, issue 4: "read at a throttled
-/// rate"): the receive loop asks how many bytes it may read now, reads at most that many into its
-/// fixed buffer, and pays for what it got. Time is passed in (Stopwatch ticks) so the logic is
-/// tested without sockets or clocks.
+/// Token bucket of a throttled reader (slow-consumer): the receive loop reads at most what it grants.
+/// Time is passed in, so it is tested without a clock.
 /// </summary>
-/// <remarks>
-/// Only the owning receive loop calls <see cref="Available"/> and <see cref="Consume"/>; the
-/// orchestrator reads <see cref="Consumed"/> racily (a 64-bit counter, fine on 64-bit). The bucket
-/// starts empty, so the bytes read in the first t seconds never exceed rate * t + capacity.
-/// </remarks>
+/// <remarks>Only its receive loop calls it; the bucket starts empty, so no more than rate x t + capacity is read in t.</remarks>
 internal sealed class ReadThrottle
 {
     /// <summary>How often a reader with an empty bucket looks again (PeriodicTimer period).</summary>
@@ -22,10 +16,9 @@ internal sealed class ReadThrottle
     private long _consumed;
 
     /// <param name="bytesPerSecond">The sustained read rate.</param>
-    /// <param name="frequency">Ticks per second of the clock used for <paramref name="now"/> (Stopwatch.Frequency).</param>
+    /// <param name="frequency">Ticks per second of the clock <paramref name="now"/> comes from.</param>
     /// <param name="now">The current tick: the bucket starts empty here.</param>
-    /// <param name="burst">How long a rest may be saved up: 100 ms, so a late timer tick on a busy
-    /// 2-core box does not lower the sustained rate, while a read is never more than 0.1 s of quota.</param>
+    /// <param name="burst">How long a rest may be saved up (100 ms): a late timer tick does not lower the rate.</param>
     public ReadThrottle(double bytesPerSecond, long frequency, long now, TimeSpan? burst = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytesPerSecond);

@@ -7,9 +7,8 @@ namespace FastChat.LoadTest.Internal;
 internal readonly record struct HealthSample(double ServerRssMb, double ServerCpuPercent, double ToolCpuPercent, double LoopLagMs);
 
 /// <summary>
-/// Generator self-health and server sampling: the tool's own CPU (process time), its event-loop
-/// lag (how long a work item queued on the thread pool waits before it runs, probed every 50 ms:
-/// the .NET equivalent of Node's event-loop delay) and the server's RSS/CPU from /proc.
+/// The tool's own health (CPU, and event-loop lag: how long a work item waits for a pool thread, probed
+/// every 50 ms) and the server's RSS and CPU from /proc.
 /// </summary>
 internal sealed class RunMonitor : IAsyncDisposable
 {
@@ -48,6 +47,9 @@ internal sealed class RunMonitor : IAsyncDisposable
 
     /// <summary>Event-loop lag over the whole run, microseconds.</summary>
     public LongHistogram LoopLag { get; } = LatencyRecorders.NewHistogram();
+
+    /// <summary>The event-loop lag's p99 so far, milliseconds (0 before the first probe).</summary>
+    public double LoopLagP99Ms => LoopLag.TotalCount == 0 ? 0 : LoopLag.GetValueAtPercentile(99) / 1000.0;
 
     public double ToolCpuSecondsTotal
     {

@@ -4,17 +4,10 @@ using System.Net.Sockets;
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// Loopback source addresses for the tool's connections. Every 127.x.y.z is this host on Linux, so
-/// binding to many of them before connecting makes the connections come from many addresses: the
-/// server's per-address cap (<c>--max-clients-per-address</c>, default 10) then refuses none of
-/// them, and no single address runs out of ephemeral ports.
+/// Loopback source addresses 127.x.y.z (each is this host on Linux), bound before connecting so the
+/// server's per-address cap refuses none and no address runs out of ephemeral ports (docs/LOADTEST.md).
 /// </summary>
-/// <remarks>
-/// Block 0 is the kernel's own choice (no bind: 127.0.0.1 for a 127.0.0.1 server); block b &gt; 0
-/// is the b-th address counting up from 127.0.0.2, skipping last octets 0 and 255, up to
-/// 127.255.255.254. Only loopback IPv4 servers get bound sockets; any other server sees the
-/// kernel's address.
-/// </remarks>
+/// <remarks>Block 0 is the kernel's choice; block b &gt; 0 counts up from 127.0.0.2, skipping last octets 0 and 255.</remarks>
 internal static class SourceAddresses
 {
     /// <summary>Addresses per /24 that are used (last octet 1..254).</summary>
@@ -43,9 +36,8 @@ internal static class SourceAddresses
     }
 
     /// <summary>
-    /// The source address of connection <paramref name="index"/> when each address carries
-    /// <paramref name="perAddress"/> connections, starting at block <paramref name="firstBlock"/>;
-    /// null when the kernel should choose (block 0, a non-loopback or IPv6 server, no spreading).
+    /// Connection <paramref name="index"/>'s address when each carries <paramref name="perAddress"/>, from block
+    /// <paramref name="firstBlock"/> on; null when the kernel should choose.
     /// </summary>
     public static IPAddress? For(int index, int perAddress, int firstBlock, IPAddress server)
     {

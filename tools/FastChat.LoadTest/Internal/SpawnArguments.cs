@@ -3,10 +3,9 @@ using System.Globalization;
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>
-/// The command line of a <c>--spawn</c>ed server: the scenario's own arguments, then, for the
-/// benchmark scenarios, <c>--max-lines-per-second 0</c> (their senders send far more than the
-/// server's default 25 lines/s per member, which flood control would slow down and then cut off),
-/// then the user's <c>--server-arg</c>s, which win.
+/// The command line of a <c>--spawn</c>ed server: the scenario's arguments, flood control off for the
+/// benchmark scenarios, then the user's <c>--server-arg</c>s, which win (docs/LOADTEST.md, against a
+/// server with its default limits).
 /// </summary>
 internal static class SpawnArguments
 {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FastChat.LoadTest.Reporting;
 using Spectre.Console;
 
 namespace FastChat.LoadTest.Internal;

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using FastChat.LoadTest.Internal;
+using FastChat.LoadTest.Reporting;
+using FastChat.LoadTest.Scenarios.Phases;
 using HdrHistogram;
 
 namespace FastChat.LoadTest.Scenarios;
@@ -27,10 +29,8 @@ internal sealed record ChatOptions
 }
 
 /// <summary>
-/// Rooms-like traffic: members join over a ramp, talk with exponential think times, leave and
-/// rejoin. Checks what users rely on: every member's USERS + JOIN/LEAVE replay stays consistent and
-/// ends equal to the real member set, messages come only from members, each sender's messages
-/// arrive in order; and reports message latency.
+/// Rooms-like traffic (ramped joins, think times, leave and rejoin): every member's member set stays
+/// consistent and each sender's messages arrive in order (docs/LOADTEST.md, chat).
 /// </summary>
 internal static class ChatScenario
 {
@@ -49,10 +49,10 @@ internal static class ChatScenario
                 latency.RecordValue(LatencyRecorders.TicksToMicros(ticks));
             }
         });
-        FanoutScenario.CheckFileLimit(o.Clients, report, progress);
+        FileLimit.Check(o.Clients, report, progress);
         progress.Phase("chat", $"{o.Clients} members joining over {o.Ramp.TotalSeconds:F0} s, think {o.Think.TotalMilliseconds:F0} ms, leave p={o.LeaveProbability}, for {o.Duration.TotalSeconds:F0} s");
 
-        long end = epoch + FanoutScenario.Ticks(o.Ramp + o.Duration);
+        long end = epoch + RunClock.Ticks(o.Ramp + o.Duration);
         long sent = 0, leaves = 0, rejoinFailed = 0;
         async Task MemberAsync(int slot)
         {
@@ -85,37 +85,27 @@ internal static class ChatScenario
             }
         }
 
+        // The timeline shows the messages sent so far and the latency of the run so far, each second.
+        var timeline = new TimelineWriter(report, monitor, progress, epoch);
         Task all = Task.WhenAll(Enumerable.Range(0, o.Clients).Select(MemberAsync));
         while (!all.IsCompleted)
         {
             await Task.WhenAny(all, Task.Delay(1000, ct));
-            HealthSample h = monitor.Sample();
             HistogramBase snapshot;
             lock (latency)
             {
                 snapshot = latency.Copy();
             }
 
-            var row = new TimelineRow(Stopwatch.GetElapsedTime(epoch).TotalSeconds, "chat", 0, Interlocked.Read(ref sent),
-                snapshot.TotalCount > 0 ? snapshot.GetValueAtPercentile(50) / 1000.0 : 0,
-                snapshot.TotalCount > 0 ? snapshot.GetValueAtPercentile(99) / 1000.0 : 0,
-                snapshot.TotalCount > 0 ? snapshot.GetMaxValue() / 1000.0 : 0,
-                h.ServerRssMb, h.ServerCpuPercent, h.ToolCpuPercent, h.LoopLagMs, pool.Live.Count);
-            report.Timeline.Add(row);
-            progress.Row(row);
+            timeline.Add(Stopwatch.GetTimestamp(), "chat", 0, Interlocked.Read(ref sent), snapshot, pool.Live.Count);
         }
 
         await all;
         int mismatched = await pool.WaitConsistentAsync(TimeSpan.FromSeconds(5), ct);
         pool.Report(report);
-        report.Set("messages_sent", sent);
-        report.Set("messages_received", pool.Live.Sum(m => m.Messages));
-        report.Set("leaves", leaves);
-        report.Set("rejoin_failed", rejoinFailed);
-        report.Set("reordered", pool.ClosedOutOfOrder + pool.Live.Sum(m => m.OutOfOrder));
-        report.Set("views_mismatched", mismatched);
+        report.Results.Chat = new ChatResult(sent, pool.Live.Sum(m => m.Messages), leaves, rejoinFailed,
+            pool.ClosedOutOfOrder + pool.Live.Sum(m => m.OutOfOrder), mismatched, LatencySummary.Of(latency));
         report.Histograms["latency"] = latency;
-        report.AddLatency("", latency);
         report.Facts["config"] = $"clients={o.Clients} ramp={o.Ramp.TotalSeconds}s duration={o.Duration.TotalSeconds}s think={o.Think.TotalMilliseconds}ms leave={o.LeaveProbability} away={o.Away.TotalMilliseconds}ms size={o.Size}";
         return report;
     }

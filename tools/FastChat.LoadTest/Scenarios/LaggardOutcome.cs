@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text;
 using FastChat.LoadTest.Internal;
+using FastChat.LoadTest.Reporting;
 
 namespace FastChat.LoadTest.Scenarios;
 
 /// <summary>
-/// What happened to one slow-consumer laggard (issue 4: "the laggards get cut off"), captured when
-/// its throttle is lifted at the end of sending; the rest is read after the final wait.
+/// What happened to one slow-consumer laggard, captured when its throttle is lifted at the end of
+/// sending; the rest is read after the final wait.
 /// </summary>
 internal sealed record LaggardOutcome(FanoutReceiver Member, long BytesRead, double ThrottledSeconds, bool EndedWhileThrottled)
 {
@@ -16,20 +17,18 @@ internal sealed record LaggardOutcome(FanoutReceiver Member, long BytesRead, dou
         ReadThrottle? t = c.Throttle;
         bool ended = c.IsClosed;
         long end = ended ? Math.Min(c.ClosedAtTicks, liftedTicks) : liftedTicks;
-        return new LaggardOutcome(m, t?.Consumed ?? 0, t is null ? 0 : FanoutScenario.Seconds(end - t.StartTicks), ended);
+        return new LaggardOutcome(m, t?.Consumed ?? 0, t is null ? 0 : RunClock.Seconds(end - t.StartTicks), ended);
     }
 
     /// <summary>
-    /// Metrics <c>laggard_*</c>: bytes read and read rate under the throttle, when the connections
-    /// ended, the send time of the last message the cut-off ones got, and two checks that must be 0:
-    /// holes in a cut-off laggard's stream (a cut-off ends the stream, it must not skip messages)
-    /// and messages missing at a laggard the server kept.
+    /// How the laggards read and ended, and two checks that must be 0: holes in a cut-off laggard's stream
+    /// and loss at one the server kept. Null without laggards; the details go to the <c>laggards</c> fact.
     /// </summary>
-    public static void Report(RunReport report, IReadOnlyList<LaggardOutcome> laggards, FanoutRunState run, double limit, long[] sent)
+    public static LaggardResult? Summarize(RunReport report, IReadOnlyList<LaggardOutcome> laggards, FanoutRunState run, double limit, long[] sent)
     {
         if (laggards.Count == 0)
         {
-            return;
+            return null;
         }
 
         long bytes = 0, holes = 0, lostNotCut = 0;
@@ -46,9 +45,10 @@ internal sealed record LaggardOutcome(FanoutReceiver Member, long BytesRead, dou
             double rate = l.ThrottledSeconds > 0 ? l.BytesRead / l.ThrottledSeconds : 0;
             rateMin = Math.Min(rateMin, rate);
             rateMax = Math.Max(rateMax, rate);
-            holes += v.Gaps + v.Duplicates + v.Late + v.TooOld;
-            double endS = c.IsClosed ? FanoutScenario.Seconds(c.ClosedAtTicks - run.Epoch) : double.NaN;
-            double lastMsgS = m.LastIntendedTicks < 0 ? 0 : FanoutScenario.Seconds(m.LastIntendedTicks);
+            var d = MemberDelivery.Of(v, sent);
+            holes += d.Gaps + d.Duplicates + d.Reordered;
+            double endS = c.IsClosed ? RunClock.Seconds(c.ClosedAtTicks - run.Epoch) : double.NaN;
+            double lastMsgS = m.LastIntendedTicks < 0 ? 0 : RunClock.Seconds(m.LastIntendedTicks);
             if (c.IsClosed)
             {
                 endMax = Math.Max(endMax, endS);
@@ -56,10 +56,7 @@ internal sealed record LaggardOutcome(FanoutReceiver Member, long BytesRead, dou
             }
             else
             {
-                for (int s = 0; s < sent.Length; s++)
-                {
-                    lostNotCut += v.TailMissing(s, sent[s]);
-                }
+                lostNotCut += d.Tail;
             }
 
             if (details.Length < 1000)
@@ -76,19 +73,7 @@ internal sealed record LaggardOutcome(FanoutReceiver Member, long BytesRead, dou
             }
         }
 
-        report.Set("laggard_read_limit_Bps", limit);
-        report.Set("laggard_ended_while_throttled", endedThrottled);
-        report.Set("laggard_end_s_max", endMax);
-        report.Set("laggard_last_msg_s_max", lastMsgMax);
-        report.Set("laggard_holes", holes);
-        report.Set("laggard_lost_not_cut", lostNotCut);
-        if (limit > 0)
-        {
-            report.Set("laggard_bytes_read", bytes);
-            report.Set("laggard_read_Bps_min", rateMin);
-            report.Set("laggard_read_Bps_max", rateMax);
-        }
-
         report.Facts["laggards"] = details.ToString().TrimEnd(' ', ';');
+        return new LaggardResult(limit, endedThrottled, endMax, lastMsgMax, holes, lostNotCut, bytes, rateMin, rateMax);
     }
 }

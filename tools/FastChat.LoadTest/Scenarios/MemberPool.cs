@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using FastChat.LoadTest.Internal;
+using FastChat.LoadTest.Reporting;
 using HdrHistogram;
 
 namespace FastChat.LoadTest.Scenarios;
@@ -13,13 +14,14 @@ namespace FastChat.LoadTest.Scenarios;
 internal sealed class MemberPool : IDisposable
 {
     private readonly Connector _connector;
+    private readonly ConnectTally _tally = new();
     private readonly Lock _gate = new();
     private int _nextIndex;
     private long _pongsOfClosed;
 
     public MemberPool(CommonOptions common, IPEndPoint server, int capacity, long epoch = 0, Action<long>? latencyTicks = null)
     {
-        _connector = new Connector(common.ConnectSettingsFor(server, common.ReceiveBufferBytes > 0 ? common.ReceiveBufferBytes : 4096, FanoutScenario.MaxServerLine), capacity);
+        _connector = new Connector(common.ConnectSettingsFor(server, common.ReceiveBufferBytes > 0 ? common.ReceiveBufferBytes : 4096, Connector.MaxServerLine), capacity);
         Epoch = epoch;
         LatencyTicks = latencyTicks;
     }
@@ -32,14 +34,8 @@ internal sealed class MemberPool : IDisposable
 
     public LongHistogram Handshake { get; } = LatencyRecorders.NewHistogram();
 
-    public int Ready { get; private set; }
-
-    public int Full { get; private set; }
-
-    /// <summary>Refused with <c>FULL &lt;n&gt; per-address</c>: the source address held the server's per-address maximum.</summary>
-    public int FullPerAddress { get; private set; }
-
-    public int Failed { get; private set; }
+    /// <summary>How the handshakes so far ended (<c>FULL &lt;n&gt; per-address</c>: the source address held the server's per-address maximum).</summary>
+    public ConnectionCounts Counts => _tally.Counts;
 
     public List<string> FullMax { get; } = [];
 
@@ -79,22 +75,17 @@ internal sealed class MemberPool : IDisposable
         var (_, outcome, ticks) = await _connector.ConnectAsync(index, c => view = new MemberView(c, Epoch, LatencyTicks), default, ct);
         lock (_gate)
         {
+            _tally.Add(outcome);
             switch (outcome)
             {
                 case ConnectOutcome.Ready:
-                    Ready++;
                     Handshake.RecordValue(LatencyRecorders.TicksToMicros(ticks));
                     Live.Add(view!);
                     return view;
                 case ConnectOutcome.Full:
-                    Full++;
                     FullMax.Add(view!.FullMax ?? "?");
                     return null;
-                case ConnectOutcome.FullPerAddress:
-                    FullPerAddress++;
-                    return null;
                 default:
-                    Failed++;
                     return null;
             }
         }
@@ -149,20 +140,13 @@ internal sealed class MemberPool : IDisposable
         return live.Count(m => !ids.SetEquals(m.Members));
     }
 
+    /// <summary>The pool's results, its <c>source_addresses</c> fact, the handshake histogram and the first consistency error.</summary>
     public void Report(RunReport r)
     {
-        r.Set("ready", Ready);
-        r.Set("refused_full", Full);
-        r.Set("refused_full_per_address", FullPerAddress);
-        r.Set("connections_failed", Failed);
-        r.Set("pings_answered", _pongsOfClosed + Live.Sum(m => m.Connection.PongsSent));
-        r.Facts["source_addresses"] = FanoutScenario.SourceAddressFact(_connector, Used);
+        r.Results.Pool = new PoolResult(Counts, _pongsOfClosed + Live.Sum(m => m.Connection.PongsSent), LatencySummary.Of(Handshake),
+            ClosedConsistencyErrors + Live.Sum(m => m.ConsistencyErrors));
+        r.Facts["source_addresses"] = _connector.DescribeSpread(Used);
         r.Histograms["handshake"] = Handshake;
-        bool any = Handshake.TotalCount > 0;
-        r.Set("handshake_p50", any ? Handshake.GetValueAtPercentile(50) / 1000.0 : 0);
-        r.Set("handshake_p99", any ? Handshake.GetValueAtPercentile(99) / 1000.0 : 0);
-        r.Set("handshake_max", any ? Handshake.GetMaxValue() / 1000.0 : 0);
-        r.Set("consistency_errors", ClosedConsistencyErrors + Live.Sum(m => m.ConsistencyErrors));
         string? first = ClosedFirstError ?? Live.Select(m => m.FirstError).FirstOrDefault(e => e is not null);
         if (first is not null)
         {

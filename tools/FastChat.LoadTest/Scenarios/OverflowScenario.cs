@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using FastChat.LoadTest.Internal;
+using FastChat.LoadTest.Reporting;
+using FastChat.LoadTest.Scenarios.Phases;
 
 namespace FastChat.LoadTest.Scenarios;
 
@@ -18,9 +21,8 @@ internal sealed record OverflowOptions
 }
 
 /// <summary>
-/// More clients than the server's --max-clients: exactly the excess gets <c>FULL &lt;max&gt;</c>,
-/// nobody else hears of it (no JOIN/LEAVE, nobody disconnected), the members still chat without
-/// loss, and a slot freed by a leaving member is reused.
+/// More clients than <c>--max-clients</c>: exactly the excess gets FULL, nobody else notices, the members
+/// still chat without loss, and a freed slot is reused (docs/LOADTEST.md, overflow).
 /// </summary>
 internal static class OverflowScenario
 {
@@ -29,22 +31,19 @@ internal static class OverflowScenario
         var report = new RunReport("overflow");
         await using var monitor = new RunMonitor(serverPid);
         using var pool = new MemberPool(common, server, o.MaxClients + o.Excess + 64, Stopwatch.GetTimestamp());
-        FanoutScenario.CheckFileLimit(o.MaxClients + o.Excess, report, progress);
+        FileLimit.Check(o.MaxClients + o.Excess, report, progress);
 
         progress.Phase("fill", $"{o.MaxClients} members (the server's --max-clients)");
         List<MemberView> members = await pool.ConnectAsync(o.MaxClients, ct);
         int inconsistent = await pool.WaitConsistentAsync(TimeSpan.FromSeconds(10), ct);
-        report.Set("members_admitted", members.Count);
         long[] joins = members.Select(m => m.Joins).ToArray();
         long[] leaves = members.Select(m => m.Leaves).ToArray();
 
         progress.Phase("overflow", $"{o.Excess} more connections, each must get FULL {o.MaxClients}");
-        int fullBefore = pool.Full;
-        int readyBefore = pool.Ready;
+        ConnectionCounts before = pool.Counts;
         List<MemberView> excessAdmitted = await pool.ConnectAsync(o.Excess, ct);
-        report.Set("excess_full", pool.Full - fullBefore);
-        report.Set("excess_admitted", pool.Ready - readyBefore);
-        report.Set("full_max_mismatch", pool.FullMax.Count(m => m != o.MaxClients.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        ConnectionCounts after = pool.Counts;
+        int fullMaxMismatch = pool.FullMax.Count(m => m != o.MaxClients.ToString(CultureInfo.InvariantCulture));
 
         // Give any stray JOIN/LEAVE time to arrive before checking nobody heard of the refused ones.
         await Task.Delay(300, ct);
@@ -62,35 +61,40 @@ internal static class OverflowScenario
             }
         }
 
-        report.Set("members_disturbed", disturbed);
-
-        // The members still chat: member 0 broadcasts, everyone gets every message in order.
         progress.Phase("chat", $"{o.Messages} messages from one member to all {members.Count}");
-        long lost = 0;
-        long outOfOrder = 0;
-        if (members.Count > 0)
+        (long lost, long outOfOrder) = await ChatAsync(pool, members, o.Messages, ct);
+        int slotReused = await ReuseSlotAsync(pool, members, ct);
+        pool.Report(report);
+        report.Results.Overflow = new OverflowResult(members.Count, after.Full - before.Full, after.Ready - before.Ready, fullMaxMismatch, disturbed,
+            lost, outOfOrder, slotReused, inconsistent,
+            Ok: members.Count == o.MaxClients && excessAdmitted.Count == 0 && pool.Counts.Full >= o.Excess && disturbed == 0 && lost == 0 && slotReused == 1);
+        report.Results.Server = new ServerResources { RssMb = monitor.ServerRssNowKb() / 1024.0 };
+        report.Facts["config"] = $"max-clients={o.MaxClients} excess={o.Excess} messages={o.Messages}";
+        return report;
+    }
+
+    /// <summary>The members still chat: member 0 broadcasts, everyone must get every message in order.</summary>
+    private static async Task<(long Lost, long OutOfOrder)> ChatAsync(MemberPool pool, List<MemberView> members, int messages, CancellationToken ct)
+    {
+        if (members.Count == 0)
         {
-            long[] before = members.Select(m => m.Messages).ToArray();
-            for (int i = 0; i < o.Messages; i++)
-            {
-                await members[0].SendChatAsync(0, i, pool.Epoch, 32);
-            }
-
-            long start = Stopwatch.GetTimestamp();
-            while (Stopwatch.GetElapsedTime(start) < TimeSpan.FromSeconds(10) &&
-                   members.Where((m, i) => m.Messages - before[i] < o.Messages && !m.Connection.IsClosed).Any())
-            {
-                await Task.Delay(10, ct);
-            }
-
-            lost = members.Select((m, i) => Math.Max(0, o.Messages - (m.Messages - before[i]))).Sum();
-            outOfOrder = members.Sum(m => m.OutOfOrder);
+            return (0, 0);
         }
 
-        report.Set("lost", lost);
-        report.Set("reordered", outOfOrder);
+        long[] before = members.Select(m => m.Messages).ToArray();
+        for (int i = 0; i < messages; i++)
+        {
+            await members[0].SendChatAsync(0, i, pool.Epoch, 32);
+        }
 
-        // A slot freed by a leaving member is reused.
+        await RunClock.PollUntilAsync(() => !members.Where((m, i) => m.Messages - before[i] < messages && !m.Connection.IsClosed).Any(),
+            TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(10), ct);
+        return (members.Select((m, i) => Math.Max(0, messages - (m.Messages - before[i]))).Sum(), members.Sum(m => m.OutOfOrder));
+    }
+
+    /// <summary>1 when a slot freed by a leaving member is given to a new connection within 5 s.</summary>
+    private static async Task<int> ReuseSlotAsync(MemberPool pool, List<MemberView> members, CancellationToken ct)
+    {
         int slotReused = 0;
         if (members.Count > 1)
         {
@@ -107,12 +111,6 @@ internal static class OverflowScenario
             }
         }
 
-        report.Set("slot_reused", slotReused);
-        report.Set("inconsistent_views", inconsistent);
-        pool.Report(report);
-        report.Set("server_rss_mb", monitor.ServerRssNowKb() / 1024.0);
-        report.Set("ok", members.Count == o.MaxClients && excessAdmitted.Count == 0 && pool.Full >= o.Excess && disturbed == 0 && lost == 0 && slotReused == 1 ? 1 : 0);
-        report.Facts["config"] = $"max-clients={o.MaxClients} excess={o.Excess} messages={o.Messages}";
-        return report;
+        return slotReused;
     }
 }

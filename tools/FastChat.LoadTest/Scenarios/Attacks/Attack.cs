@@ -1,26 +1,30 @@
 using System.Diagnostics;
 using FastChat.LoadTest.Internal;
+using FastChat.LoadTest.Reporting;
 
 namespace FastChat.LoadTest.Scenarios.Attacks;
+
+/// <summary>What an attack adds to the report beyond its answers: a note for its table row and its own measures.</summary>
+internal sealed record AttackNote(string Text, AttackExtra? Extra = null);
 
 /// <summary>
 /// One kind of attack run beside the honest room: a fixed number of connections, each ended by the
 /// server (its answer is the result) or by the tool at the deadline.
 /// </summary>
-internal abstract class Attack
+/// <param name="name">Short name: the metrics' prefix and the <c>--attacks</c> token.</param>
+/// <param name="expected">The documented answer (docs/PROTOCOL.md section 11), for the report.</param>
+internal abstract class Attack(string name, string expected, int connections)
 {
     private readonly List<AttackerResult> _results = [];
 
-    /// <summary>Short name: the metrics' prefix and the <c>--attacks</c> token.</summary>
-    public abstract string Name { get; }
+    public string Name { get; } = name;
 
     /// <summary>What it does, for the report.</summary>
     public abstract string Description { get; }
 
-    /// <summary>The documented answer, for the report.</summary>
-    public abstract string Expected { get; }
+    public string Expected { get; } = expected;
 
-    public abstract int Connections { get; }
+    public int Connections { get; } = connections;
 
     public IReadOnlyList<AttackerResult> Results
     {
@@ -36,8 +40,8 @@ internal abstract class Attack
     /// <summary>Runs the attack; returns when every connection has its answer or the deadline passed.</summary>
     public abstract Task RunAsync(AttackContext context, CancellationToken ct);
 
-    /// <summary>Extra metrics and a note for the report.</summary>
-    public virtual string? Note(RunReport report, IReadOnlyList<HonestMember> honest) => null;
+    /// <summary>A note and extra measures for the report, once the attack is over.</summary>
+    public virtual AttackNote? Note(IReadOnlyList<HonestMember> honest) => null;
 
     protected void Add(AttackerResult r)
     {
@@ -45,6 +49,39 @@ internal abstract class Attack
         {
             _results.Add(r);
         }
+    }
+
+    /// <summary>
+    /// Connects one attacker as a member of the room; null, with the refusal recorded as its result,
+    /// when the server did not admit it.
+    /// </summary>
+    /// <param name="refusalNamesFull">Record a refusal by the server's <c>FULL</c> line rather than by the outcome.</param>
+    protected async Task<(ClientConnection Connection, ControlSink Sink)?> JoinAsync(AttackContext context, CancellationToken ct,
+        bool answerPings = true, int receiveBufferSize = 0, ReadOnlyMemory<byte> hello = default, string? detail = null, bool refusalNamesFull = false)
+    {
+        ControlSink? sink = null;
+        var (conn, outcome, _) = await context.Connector.ConnectAsync(context.NextIndex(), c => sink = new ControlSink(c, answerPings), hello, ct, receiveBufferSize);
+        if (conn is null || outcome != ConnectOutcome.Ready)
+        {
+            string refused = $"not admitted ({outcome})";
+            Add(new AttackerResult(refusalNamesFull ? sink?.Full ?? refused : refused, double.NaN, false, detail));
+            conn?.Dispose();
+            return null;
+        }
+
+        return (conn, sink!);
+    }
+
+    /// <summary>Waits for the server to end the attacker (or the deadline), then records its answer, timed from <paramref name="startTicks"/>.</summary>
+    /// <param name="expectedBye">The <c>BYE</c> reason the documentation gives for this attack.</param>
+    protected async Task<AttackerResult> AnswerAsync(AttackContext context, ClientConnection conn, ControlSink sink, long startTicks,
+        string expectedBye, string? detail, CancellationToken ct)
+    {
+        await context.WaitAsync(() => conn.IsClosed, ct);
+        var result = new AttackerResult(AnswerOf(sink), sink.SecondsToEnd(startTicks), sink.Bye == expectedBye, detail);
+        Add(result);
+        conn.Dispose();
+        return result;
     }
 
     /// <summary>The answer of a connection whose server line (if any) is in <paramref name="sink"/>.</summary>

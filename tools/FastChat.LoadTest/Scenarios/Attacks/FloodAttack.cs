@@ -2,40 +2,29 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using FastChat.LoadTest.Internal;
+using FastChat.LoadTest.Reporting;
 
 namespace FastChat.LoadTest.Scenarios.Attacks;
 
 /// <summary>
-/// Members that send chat lines as fast as the socket takes them (docs/PROTOCOL.md section 11,
-/// flood control): the server reads its burst, then its rate, relays what it read, holds the rest
-/// in TCP, and ends the member with <c>BYE flood</c> after the flood timeout. The flooders keep
-/// reading, so the BYE reaches them.
+/// Members sending chat lines as fast as the socket takes them: the server relays what its rate allows
+/// and ends them with <c>BYE flood</c>; they keep reading, so the BYE reaches them.
 /// </summary>
-internal sealed class FloodAttack(int flooders, double serverRate, int serverBurst) : Attack
+internal sealed class FloodAttack(int flooders, double serverRate, int serverBurst) : Attack("flood", "BYE flood", flooders)
 {
     private const int LineSize = 32;
     private readonly long[] _sent = new long[flooders];
     private readonly double[] _seconds = new double[flooders];
 
-    public override string Name => "flood";
-
-    public override string Description => $"{flooders} members sending chat lines as fast as they can";
-
-    public override string Expected => "BYE flood";
-
-    public override int Connections => flooders;
+    public override string Description => $"{Connections} members sending chat lines as fast as they can";
 
     public override Task RunAsync(AttackContext context, CancellationToken ct) =>
-        Task.WhenAll(Enumerable.Range(0, flooders).Select(f => OneAsync(context, f, ct)));
+        Task.WhenAll(Enumerable.Range(0, Connections).Select(f => OneAsync(context, f, ct)));
 
     private async Task OneAsync(AttackContext context, int flooder, CancellationToken ct)
     {
-        ControlSink? sink = null;
-        var (conn, outcome, _) = await context.Connector.ConnectAsync(context.NextIndex(), c => sink = new ControlSink(c), default, ct);
-        if (conn is null || outcome != ConnectOutcome.Ready)
+        if (await JoinAsync(context, ct) is not (ClientConnection conn, ControlSink sink))
         {
-            Add(new AttackerResult($"not admitted ({outcome})", double.NaN, false));
-            conn?.Dispose();
             return;
         }
 
@@ -64,19 +53,14 @@ internal sealed class FloodAttack(int flooders, double serverRate, int serverBur
             }
         }
 
-        await context.WaitAsync(() => conn.IsClosed, ct);
-        string answer = AnswerOf(sink!);
-        double seconds = sink!.SecondsToEnd(start);
-        _seconds[flooder] = seconds;
-        Add(new AttackerResult(answer, seconds, sink.Bye == "flood"));
-        conn.Dispose();
+        _seconds[flooder] = (await AnswerAsync(context, conn, sink, start, "flood", null, ct)).Seconds;
     }
 
     /// <summary>
     /// What the room got of each flood: the lines an honest member saw per flooder against what the
     /// server's rate allows (burst + rate x seconds until the BYE, plus one second's worth of slack).
     /// </summary>
-    public override string? Note(RunReport report, IReadOnlyList<HonestMember> honest)
+    public override AttackNote? Note(IReadOnlyList<HonestMember> honest)
     {
         if (honest.Count == 0)
         {
@@ -85,7 +69,7 @@ internal sealed class FloodAttack(int flooders, double serverRate, int serverBur
 
         long relayedMax = 0, overLimit = 0, disagree = 0;
         var parts = new List<string>();
-        for (int f = 0; f < flooders; f++)
+        for (int f = 0; f < Connections; f++)
         {
             long seen = honest[0].FloodReceived(f);
             disagree += honest.Count(m => !m.Connection.IsClosed && m.FloodReceived(f) != seen);
@@ -100,12 +84,9 @@ internal sealed class FloodAttack(int flooders, double serverRate, int serverBur
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"F{f}: {seen} relayed of {_sent[f]} written"));
         }
 
-        report.Set("flood_relayed_max", relayedMax);
-        report.Set("flood_relayed_over_limit", overLimit);
-        report.Set("flood_relayed_disagree", disagree);
         string limit = serverRate > 0
             ? string.Create(CultureInfo.InvariantCulture, $"allowed: {serverBurst} + {serverRate}/s until the BYE")
             : "no rate given (--server-line-rate 0)";
-        return $"{string.Join(", ", parts)} ({limit}; {overLimit} over it)";
+        return new AttackNote($"{string.Join(", ", parts)} ({limit}; {overLimit} over it)", new FloodRelayExtra(relayedMax, overLimit, disagree));
     }
 }

@@ -5,40 +5,25 @@ using FastChat.LoadTest.Internal;
 namespace FastChat.LoadTest.Scenarios.Attacks;
 
 /// <summary>
-/// Connections that speak another protocol at the chat port, alternately a TLS ClientHello and a
-/// browser's cross-protocol HTTP POST with headers and a form body: the server answers each
-/// <c>BYE wrong-protocol</c> and relays nothing of it (the honest members check that no MSG
-/// carries a header or the body).
+/// Connections opening with another protocol (a TLS ClientHello, or a browser's cross-protocol HTTP POST):
+/// the server answers <c>BYE wrong-protocol</c> and relays nothing of it.
 /// </summary>
-internal sealed class ForeignProtocolAttack(int connections) : Attack
+internal sealed class ForeignProtocolAttack(int connections) : Attack("foreign", "BYE wrong-protocol", connections)
 {
-    public override string Name => "foreign";
-
-    public override string Description => $"{connections} connections speaking TLS (ClientHello) or HTTP (POST with headers)";
-
-    public override string Expected => "BYE wrong-protocol";
-
-    public override int Connections => connections;
+    public override string Description => $"{Connections} connections speaking TLS (ClientHello) or HTTP (POST with headers)";
 
     public override Task RunAsync(AttackContext context, CancellationToken ct) =>
-        Task.WhenAll(Enumerable.Range(0, connections).Select(i => OneAsync(context, i % 2 == 0 ? "TLS" : "HTTP", ct)));
+        Task.WhenAll(Enumerable.Range(0, Connections).Select(i => OneAsync(context, i % 2 == 0 ? "TLS" : "HTTP", ct)));
 
+    // Timed from the connect: the opening goes out with it.
     private async Task OneAsync(AttackContext context, string protocol, CancellationToken ct)
     {
-        ControlSink? sink = null;
         byte[] hello = protocol == "TLS" ? ClientHello() : HttpPost(context.Connector.Settings.Server.ToString());
         long start = Stopwatch.GetTimestamp();
-        var (conn, outcome, _) = await context.Connector.ConnectAsync(context.NextIndex(), c => sink = new ControlSink(c), hello, ct);
-        if (conn is null || outcome != ConnectOutcome.Ready)
+        if (await JoinAsync(context, ct, hello: hello, detail: protocol, refusalNamesFull: true) is (ClientConnection conn, ControlSink sink))
         {
-            Add(new AttackerResult(sink?.Full ?? $"not admitted ({outcome})", double.NaN, false, protocol));
-            conn?.Dispose();
-            return;
+            await AnswerAsync(context, conn, sink, start, "wrong-protocol", protocol, ct);
         }
-
-        await context.WaitAsync(() => conn.IsClosed, ct);
-        Add(new AttackerResult(AnswerOf(sink!), sink!.SecondsToEnd(start), sink.Bye == "wrong-protocol", protocol));
-        conn.Dispose();
     }
 
     /// <summary>A TLS 1.2/1.3 ClientHello record as a browser starts it: version, random, cipher suites, SNI.</summary>

@@ -5,33 +5,22 @@ using FastChat.LoadTest.Internal;
 namespace FastChat.LoadTest.Scenarios.Attacks;
 
 /// <summary>
-/// Connections that dribble one partial line, one byte every <c>interval</c>, never its LF: the
-/// server's line deadline (<c>--line-timeout</c>, 10 s) ends each with <c>BYE line-timeout</c>. They
-/// cannot answer a PING without ending the line, so the deadline has to come first.
+/// Connections dribbling one partial line that never ends: the server's line deadline ends each with
+/// <c>BYE line-timeout</c>, before the PING they cannot answer does.
 /// </summary>
-internal sealed class SlowlorisAttack(int connections, TimeSpan interval) : Attack
+internal sealed class SlowlorisAttack(int connections, TimeSpan interval) : Attack("slowloris", "BYE line-timeout", connections)
 {
     private static readonly byte[] s_byte = "z"u8.ToArray();
 
-    public override string Name => "slowloris";
-
-    public override string Description => $"{connections} connections sending one partial line, 1 byte every {interval.TotalSeconds:0.##} s";
-
-    public override string Expected => "BYE line-timeout";
-
-    public override int Connections => connections;
+    public override string Description => $"{Connections} connections sending one partial line, 1 byte every {interval.TotalSeconds:0.##} s";
 
     public override Task RunAsync(AttackContext context, CancellationToken ct) =>
-        Task.WhenAll(Enumerable.Range(0, connections).Select(_ => OneAsync(context, ct)));
+        Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => OneAsync(context, ct)));
 
     private async Task OneAsync(AttackContext context, CancellationToken ct)
     {
-        ControlSink? sink = null;
-        var (conn, outcome, _) = await context.Connector.ConnectAsync(context.NextIndex(), c => sink = new ControlSink(c, answerPings: false), default, ct);
-        if (conn is null || outcome != ConnectOutcome.Ready)
+        if (await JoinAsync(context, ct, answerPings: false) is not (ClientConnection conn, ControlSink sink))
         {
-            Add(new AttackerResult($"not admitted ({outcome})", double.NaN, false));
-            conn?.Dispose();
             return;
         }
 
@@ -50,8 +39,6 @@ internal sealed class SlowlorisAttack(int connections, TimeSpan interval) : Atta
         {
         }
 
-        await context.WaitAsync(() => conn.IsClosed, ct);
-        Add(new AttackerResult(AnswerOf(sink!), sink!.SecondsToEnd(start), sink.Bye == "line-timeout", $"{bytes} bytes sent"));
-        conn.Dispose();
+        await AnswerAsync(context, conn, sink, start, "line-timeout", $"{bytes} bytes sent", ct);
     }
 }
