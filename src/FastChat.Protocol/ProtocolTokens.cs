@@ -51,6 +51,9 @@ public static class ProtocolTokens
     /// <summary>The scope of a <c>FULL</c> that counts one address's connections, not all members.</summary>
     public static ReadOnlySpan<byte> PerAddressScope => "per-address"u8;
 
+    /// <summary>The scope of a <c>FULL</c> from a cluster node that cannot reach its shared order now.</summary>
+    public static ReadOnlySpan<byte> UnavailableScope => "unavailable"u8;
+
     /// <summary><c>line-too-long</c>: an ERR code.</summary>
     public static ReadOnlySpan<byte> LineTooLongCode => "line-too-long"u8;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using FastChat.Server.Internal;
+using FastChat.Server.Internal.Cluster;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -25,6 +26,7 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly AcceptGate _gate;
     private readonly AddressLimiter _addresses;
     private readonly Admission _admission;
+    private readonly ClusterRoom? _cluster;
     private SocketListener? _listener;
     private Task? _acceptLoop;
     private ITimer? _statsTimer;
@@ -65,7 +67,15 @@ public sealed class ChatServer : IAsyncDisposable
         _linger = new Lingerer(_time);
         _gate = new AcceptGate(budget);
         _addresses = new AddressLimiter(options.MaxClientsPerAddress);
-        _admission = new Admission(_room, _gate, _addresses, _connections, _pools, _totals,
+        if (options.Cluster is not null)
+        {
+            ILogger clusterLogger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("FastChat.Server.Cluster");
+            var clusterCounters = new ClusterCounters(_counters.Meter);
+            _cluster = new ClusterRoom(_room, new ClusterLink(options, clusterCounters, clusterLogger, _time), clusterCounters,
+                options, _time, clusterLogger);
+        }
+
+        _admission = new Admission((IRoom?)_cluster ?? _room, _gate, _addresses, _connections, _pools, _totals,
             new ConnectionLimits(options, _time.TimestampFrequency), _counters, _linger, _time, _logger);
     }
 
@@ -87,8 +97,36 @@ public sealed class ChatServer : IAsyncDisposable
 
     internal AddressLimiter Addresses => _addresses;
 
-    /// <summary>Binds, listens and starts accepting. Returns the bound address.</summary>
+    /// <summary>This node's current incarnation in a cluster (its members' ids start with it); null for a single node.</summary>
+    public string? ClusterIncarnation => _cluster?.Incarnation;
+
+    /// <summary>Binds, listens and starts accepting. Returns the bound address. A cluster node starts with <see cref="StartAsync"/>.</summary>
     public IPEndPoint Start()
+    {
+        if (_cluster is not null && !_cluster.IsStarted)
+        {
+            throw new InvalidOperationException("A cluster node joins its cluster first: call StartAsync.");
+        }
+
+        return Listen();
+    }
+
+    /// <summary>
+    /// Starts the server; a cluster node first joins its cluster (connects to NATS, loads the room from
+    /// the stream and catches up), so its first member sees the whole room. Returns the bound address.
+    /// </summary>
+    /// <exception cref="ClusterUnavailableException">NATS cannot be reached or refused the stream.</exception>
+    public async Task<IPEndPoint> StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return Listen();
+    }
+
+    private IPEndPoint Listen()
     {
         if (_listener is not null)
         {
@@ -123,6 +161,12 @@ public sealed class ChatServer : IAsyncDisposable
         if (_listener is null)
         {
             // Never started (or the bind failed): nothing to drain, nothing to say.
+            if (_cluster is not null)
+            {
+                await _cluster.CloseAsync().ConfigureAwait(false);
+                await _cluster.DisposeAsync().ConfigureAwait(false);
+            }
+
             _room.Close();
             _linger.Dispose();
             _room.Dispose();
@@ -136,7 +180,8 @@ public sealed class ChatServer : IAsyncDisposable
             await _acceptLoop.ConfigureAwait(false);
         }
 
-        Member[] members = _room.Close();
+        // A cluster node says it is leaving first, so every node lets its members go at once.
+        Member[] members = _cluster is null ? _room.Close() : await _cluster.CloseAsync().ConfigureAwait(false);
         Log.ShuttingDown(_logger, members.Length, _options.DrainTimeout);
 
         Task allClosed = _connections.WhenAllClosed();
@@ -163,6 +208,11 @@ public sealed class ChatServer : IAsyncDisposable
         catch (TimeoutException)
         {
             // A bug if it happens; the counting pools will show what leaked.
+        }
+
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync().ConfigureAwait(false);
         }
 
         _room.Dispose();

@@ -35,6 +35,33 @@ public sealed class ChatServerOptions
     /// <summary>Fan-out threads, each walking its own share of the members (docs/ARCHITECTURE.md "Fan-out").</summary>
     public int FanOutThreads { get; set; } = 1;
 
+    /// <summary>
+    /// NATS servers of a cluster (<c>nats://host:port</c>, comma-separated); null = a single node.
+    /// With it, the room's order comes from a JetStream stream (docs/CLUSTER.md).
+    /// </summary>
+    public string? Cluster { get; set; }
+
+    /// <summary>This node's name in a cluster (member ids start with it); a random one when null.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>The room, which names its stream (<c>FASTCHAT_&lt;room&gt;</c>).</summary>
+    public string Room { get; set; } = "chat";
+
+    /// <summary>Where the stream keeps its messages: <c>file</c> (survives a NATS restart) or <c>memory</c>.</summary>
+    public string ClusterStorage { get; set; } = "file";
+
+    /// <summary>How long the stream keeps a message.</summary>
+    public TimeSpan ClusterMaxAge { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How many messages the stream keeps at most (the oldest go first).</summary>
+    public long ClusterMaxMessages { get; set; } = 1_000_000;
+
+    /// <summary>Copies of the stream in a NATS cluster (1, or 3 or 5 for Raft replication across NATS servers).</summary>
+    public int ClusterReplicas { get; set; } = 1;
+
+    /// <summary>A node whose heartbeats stop for this long is declared dead: its members leave.</summary>
+    public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The most <see cref="FanOutThreads"/> allowed.</summary>
     public const int MaxFanOutThreads = 64;
 
@@ -118,6 +145,45 @@ public sealed class ChatServerOptions
         {
             errors.Add($"--fan-out-threads must be between 1 and {MaxFanOutThreads} (got {FanOutThreads}).");
         }
+
+        if (Cluster is not null)
+        {
+            foreach (string url in Cluster.Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Scheme != "nats" || string.IsNullOrEmpty(uri.Host))
+                {
+                    errors.Add($"--cluster must be nats://host:port[,nats://host:port...] (got '{url}').");
+                }
+            }
+        }
+
+        if (NodeId is not null && (NodeId.Length is < 1 or > 12 || NodeId.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-')))
+        {
+            errors.Add($"--node-id must be 1 to 12 letters, digits or '-' (got '{NodeId}').");
+        }
+
+        if (Room.Length is < 1 or > 32 || Room.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_'))
+        {
+            errors.Add($"--room must be 1 to 32 letters, digits, '-' or '_' (got '{Room}').");
+        }
+
+        if (ClusterStorage is not ("file" or "memory"))
+        {
+            errors.Add($"--cluster-storage must be file or memory (got '{ClusterStorage}').");
+        }
+
+        if (ClusterReplicas is < 1 or > 5)
+        {
+            errors.Add($"--cluster-replicas must be between 1 and 5 (got {ClusterReplicas}).");
+        }
+
+        if (ClusterMaxMessages < 1000)
+        {
+            errors.Add($"--cluster-max-messages must be at least 1000 (got {ClusterMaxMessages}).");
+        }
+
+        CheckDuration(errors, "--cluster-max-age", ClusterMaxAge, zero: null);
+        CheckDuration(errors, "--node-timeout", NodeTimeout, zero: null);
 
         if (MaxClientsPerAddress < 0)
         {

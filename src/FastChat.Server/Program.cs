@@ -21,7 +21,7 @@ if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
 // (exit 2 for the command line or settings, 1 when the address cannot be listened on), never a
 // stack trace; then the generic host runs the server until SIGTERM/SIGINT.
 RootCommand root = ServerCommandLine.Create(out Func<ParseResult, Dictionary<string, string?>> overridesOf);
-root.SetAction(async (ParseResult parsed, CancellationToken _) =>
+root.SetAction(async (ParseResult parsed, CancellationToken startCancel) =>
 {
     HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
     {
@@ -74,11 +74,16 @@ root.SetAction(async (ParseResult parsed, CancellationToken _) =>
     using IHost host = builder.Build();
     try
     {
-        host.Services.GetRequiredService<ChatServer>().Start();
+        await host.Services.GetRequiredService<ChatServer>().StartAsync(startCancel);
     }
     catch (SocketException ex)
     {
         await Console.Error.WriteLineAsync($"error: cannot listen on {FormatEndPoint(options.Bind, options.Port)}: {Describe(ex)}");
+        return 1;
+    }
+    catch (ClusterUnavailableException ex)
+    {
+        await Console.Error.WriteLineAsync($"error: cannot join the cluster at {options.Cluster}: {ex.Message}");
         return 1;
     }
 

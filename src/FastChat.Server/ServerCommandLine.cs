@@ -41,6 +41,14 @@ internal static class ServerCommandLine
         new("--stats-interval", nameof(ChatServerOptions.StatsInterval), Kind.Seconds, "Seconds between stats log lines; 0 turns them off (default 10)."),
         new("--backlog", nameof(ChatServerOptions.Backlog), Kind.Integer, "Length of the kernel's accept queue (default 4096)."),
         new("--fan-out-threads", nameof(ChatServerOptions.FanOutThreads), Kind.Integer, "Threads that send broadcasts, each to its own share of the members (default 1)."),
+        new("--cluster", nameof(ChatServerOptions.Cluster), Kind.Text, "NATS servers (nats://host:port, comma-separated): run as a node of a cluster whose order is a JetStream stream."),
+        new("--node-id", nameof(ChatServerOptions.NodeId), Kind.Text, "This node's name in the cluster; member ids start with it (default: a random one)."),
+        new("--room", nameof(ChatServerOptions.Room), Kind.Text, "The room, which names the cluster's stream (default chat)."),
+        new("--cluster-storage", nameof(ChatServerOptions.ClusterStorage), Kind.Text, "Where the stream keeps messages: file (default) or memory."),
+        new("--cluster-replicas", nameof(ChatServerOptions.ClusterReplicas), Kind.Integer, "Copies of the stream across NATS servers (default 1; 3 for Raft replication)."),
+        new("--cluster-max-age", nameof(ChatServerOptions.ClusterMaxAge), Kind.Seconds, "Seconds the stream keeps a message (default 86400)."),
+        new("--cluster-max-messages", nameof(ChatServerOptions.ClusterMaxMessages), Kind.Integer, "Messages the stream keeps at most (default 1000000)."),
+        new("--node-timeout", nameof(ChatServerOptions.NodeTimeout), Kind.Seconds, "Seconds without a node's heartbeat before its members leave (default 5)."),
     ];
 
     /// <summary>The root command and a function that turns a parse into configuration overrides.</summary>
@@ -56,7 +64,7 @@ internal static class ServerCommandLine
             var option = new Option<string?>(spec.Name)
             {
                 Description = spec.Description,
-                HelpName = spec.Kind switch { Kind.Seconds => "seconds", Kind.Text => "address", _ => "n" },
+                HelpName = spec.Kind switch { Kind.Seconds => "seconds", Kind.Text => "value", _ => "n" },
             };
             option.Validators.Add(result => CheckFormat(result, spec));
             root.Options.Add(option);

@@ -68,17 +68,52 @@ internal sealed class Admission(
         var lease = new ConnectionLease(gate, addresses, key);
         var connection = new Connection(socket, remote, lease, room, pools, totals, limits, counters, linger, time, registry, logger);
         registry.Track(connection);
-        switch (room.TryJoin(connection.Member))
+        ValueTask<JoinResult> join = room.JoinAsync(connection.Member);
+        if (join.IsCompletedSuccessfully)
+        {
+            Joined(connection, socket, remote, lease, join.Result); // the room decides at once: no task
+        }
+        else
+        {
+            _ = JoinedAsync(connection, socket, remote, lease, join);
+        }
+    }
+
+    private async Task JoinedAsync(Connection connection, Socket socket, EndPoint? remote, ConnectionLease lease, ValueTask<JoinResult> join)
+    {
+        JoinResult result;
+        try
+        {
+            result = await join;
+        }
+        catch (Exception ex)
+        {
+            Log.AcceptFailed(logger, ex);
+            result = JoinResult.Unavailable;
+        }
+
+        Joined(connection, socket, remote, lease, result);
+    }
+
+    private void Joined(Connection connection, Socket socket, EndPoint? remote, ConnectionLease lease, JoinResult result)
+    {
+        switch (result)
         {
             case JoinResult.Joined:
                 counters.Joined();
-                Log.Joined(logger, connection.Member.Id, remote, room.MemberCount);
+                Log.Joined(logger, connection.Member, remote, room.MemberCount);
                 connection.Start();
                 break;
             case JoinResult.Full:
                 registry.Untrack(connection);
                 lease.ReleaseAddress();
                 RefuseFull(socket, remote);
+                break;
+            case JoinResult.Unavailable:
+                registry.Untrack(connection);
+                lease.ReleaseAddress();
+                Log.Rejected(logger, remote, "unavailable");
+                _rejections.Refuse(socket, RejectReason.Unavailable, room.MaxMembers);
                 break;
             default:
                 registry.Untrack(connection);

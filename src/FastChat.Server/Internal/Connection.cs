@@ -96,14 +96,14 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         }
 
         SetCloseReason(CloseReason.InternalError);
-        Log.ConnectionFailed(_logger, _member.Id, exception);
+        Log.ConnectionFailed(_logger, _member, exception);
     }
 
     /// <summary>Room: the member was cut off for not reading.</summary>
     public void OnSlowConsumer(CloseReason reason)
     {
         SetCloseReason(reason);
-        Log.SlowConsumer(_logger, _member.Id, _limits.MaxPendingBytes);
+        Log.SlowConsumer(_logger, _member, _limits.MaxPendingBytes);
         _discardInput = true;
 
         // BYE slow-consumer is queued but can only go out if the send in flight completes; give it
@@ -118,7 +118,7 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         _discardInput = true; // nothing the client sends after its end is read
         if (reason != CloseReason.Quit)
         {
-            Log.Enforced(_logger, _member.Id, _remote, CloseReasons.Name(reason));
+            Log.Enforced(_logger, _member, _remote, CloseReasons.Name(reason));
         }
     }
 
@@ -159,7 +159,7 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         // The member's stream must have an end before its segment references can be released; and
         // its address's slot goes back only after its LEAVE, so no address is ever seen with more
         // members than its limit.
-        _room.Leave(_member);
+        _room.Detach(_member);
         _member.Output.Signal.Close();
         CloseSocket();
         _lease.ReleaseAddress();
@@ -174,7 +174,7 @@ internal sealed partial class Connection : IMemberTransport, ILingering
         CloseReason reason = CloseReason;
         _counters.Left();
         _counters.Closed(reason);
-        Log.Left(_logger, _member.Id, reason, _room.MemberCount);
+        Log.Left(_logger, _member, reason, _room.MemberCount);
         _registry.Untrack(this);
     }
 }

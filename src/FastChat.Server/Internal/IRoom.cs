@@ -17,8 +17,11 @@ internal interface IRoom
     /// <summary>True once the room has closed for shutdown.</summary>
     bool IsClosed { get; }
 
-    /// <summary>Admits a member: JOIN for the others, WELCOME and USERS for it; or FULL.</summary>
-    JoinResult TryJoin(Member member);
+    /// <summary>
+    /// Admits a member: JOIN for the others, WELCOME and USERS for it; or FULL. Completes at once
+    /// where the room decides the order itself; in a cluster, when its JOIN comes in the shared order.
+    /// </summary>
+    ValueTask<JoinResult> JoinAsync(Member member);
 
     /// <summary>
     /// Applies what one member's lines asked for, in order (<paramref name="actions"/> point into
@@ -26,8 +29,14 @@ internal interface IRoom
     /// </summary>
     bool Apply(Member sender, ReadOnlySpan<byte> lines, ReadOnlySpan<MemberAction> actions);
 
-    /// <summary>Ends a membership (EOF, reset): LEAVE for the others. Idempotent.</summary>
+    /// <summary>
+    /// The member is leaving (EOF, /quit handled, a reset): it is still sent what it is owed up to its
+    /// place in the order, then LEAVE goes to the others. Idempotent.
+    /// </summary>
     bool Leave(Member member);
+
+    /// <summary>The member's connection is gone (both loops ended): it leaves the fan-out now.</summary>
+    void Detach(Member member);
 
     /// <summary>Ends a membership on the server's initiative, with <c>BYE &lt;reason&gt;</c> for the member.</summary>
     bool Kick(Member member, CloseReason reason);
@@ -42,6 +51,9 @@ internal enum JoinResult
     Joined,
     Full,
     ShuttingDown,
+
+    /// <summary>The order could not be reached in time (a cluster whose NATS is unavailable).</summary>
+    Unavailable,
 }
 
 /// <summary>What one client line asks the room for (the part of it that <see cref="Room"/> acts on).</summary>

@@ -10,10 +10,10 @@ internal static partial class Log
     public static partial void Listening(ILogger logger, EndPoint endPoint, int maxClients, int maxLineLength, long maxPendingBytes);
 
     [LoggerMessage(2, LogLevel.Information, "Member {Id} joined from {Remote} ({Members} online)")]
-    public static partial void Joined(ILogger logger, long id, EndPoint? remote, int members);
+    public static partial void Joined(ILogger logger, Member id, EndPoint? remote, int members);
 
     [LoggerMessage(3, LogLevel.Information, "Member {Id} left: {Reason} ({Members} online)")]
-    public static partial void Left(ILogger logger, long id, CloseReason reason, int members);
+    public static partial void Left(ILogger logger, Member id, CloseReason reason, int members);
 
     [LoggerMessage(4, LogLevel.Warning, "Rejected {Remote}: {Reason}")]
     public static partial void Rejected(ILogger logger, EndPoint? remote, string reason);
@@ -43,16 +43,16 @@ internal static partial class Log
     public static partial void AcceptResumed(ILogger logger, TimeSpan duration, int failures, int open);
 
     [LoggerMessage(16, LogLevel.Warning, "Member {Id} from {Remote} cut off: {Reason}")]
-    public static partial void Enforced(ILogger logger, long id, System.Net.EndPoint? remote, string reason);
+    public static partial void Enforced(ILogger logger, Member id, System.Net.EndPoint? remote, string reason);
 
     [LoggerMessage(17, LogLevel.Warning, "File-descriptor limit {Limit} leaves room for {Budget} sockets, fewer than --max-clients {MaxClients}: raise ulimit -n")]
     public static partial void FewDescriptors(ILogger logger, long limit, int budget, int maxClients);
 
     [LoggerMessage(9, LogLevel.Error, "Member {Id}: unexpected error")]
-    public static partial void ConnectionFailed(ILogger logger, long id, Exception exception);
+    public static partial void ConnectionFailed(ILogger logger, Member id, Exception exception);
 
     [LoggerMessage(10, LogLevel.Warning, "Member {Id} cut off as a slow consumer (more than {MaxPendingBytes} B unsent)")]
-    public static partial void SlowConsumer(ILogger logger, long id, long maxPendingBytes);
+    public static partial void SlowConsumer(ILogger logger, Member id, long maxPendingBytes);
 
     [LoggerMessage(12, LogLevel.Warning, "Non-blocking send(2) is unavailable; every send takes the SAEA path")]
     public static partial void FastSendUnavailable(ILogger logger, Exception exception);

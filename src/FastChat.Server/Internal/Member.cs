@@ -49,11 +49,12 @@ internal sealed class Member
     /// <summary>The id as sent on the wire (decimal ASCII).</summary>
     public byte[] IdBytes { get; private set; } = [];
 
-    internal void AssignId(long id)
+    /// <summary>Gives the member its id: the number, after <paramref name="prefix"/> in a cluster (<c>n1.k3.17</c>).</summary>
+    internal void AssignId(long id, ReadOnlySpan<byte> prefix = default)
     {
         Span<byte> digits = stackalloc byte[20];
         FastChat.Protocol.ServerLineWriter.TryFormatId(id, digits, out int length);
-        IdBytes = digits[..length].ToArray();
+        IdBytes = [.. prefix, .. digits[..length]];
         Id = id;
     }
 
@@ -77,5 +78,6 @@ internal sealed class Member
     /// <summary>True for the one caller that ends the membership.</summary>
     internal bool TryMarkLeft() => Interlocked.CompareExchange(ref _state, 2, 1) == 1;
 
-    public override string ToString() => Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The id as on the wire.</summary>
+    public override string ToString() => System.Text.Encoding.ASCII.GetString(IdBytes);
 }

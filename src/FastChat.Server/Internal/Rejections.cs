@@ -28,7 +28,13 @@ internal sealed class Rejections(AcceptGate gate, Lingerer linger, ServerCounter
             // all the same, so a misbehaving peer can never stall the accept loop.
             socket.Blocking = false;
             Span<byte> line = stackalloc byte[40];
-            ServerLineWriter.TryWriteFull(line, max, reason == RejectReason.PerAddress ? ProtocolTokens.PerAddressScope : default, out int written);
+            ReadOnlySpan<byte> scope = reason switch
+            {
+                RejectReason.PerAddress => ProtocolTokens.PerAddressScope,
+                RejectReason.Unavailable => ProtocolTokens.UnavailableScope,
+                _ => default,
+            };
+            ServerLineWriter.TryWriteFull(line, max, scope, out int written);
             socket.Send(line[..written], SocketFlags.None);
             socket.Shutdown(SocketShutdown.Send);
             if (Interlocked.Increment(ref _lingering) > MaxLingering)

@@ -19,6 +19,8 @@ internal sealed partial class Room : IRoom, IDisposable
     private readonly OutputTotals _totals;
     private readonly ServerCounters _counters;
     private readonly Func<long> _nextId;
+    private readonly RemoteMembers _remote = new();
+    private IDepartures? _departures;
     private bool _closed;
 
     /// <param name="log">The broadcast log; its segments must hold the longest line.</param>
@@ -49,9 +51,12 @@ internal sealed partial class Room : IRoom, IDisposable
         }
     }
 
-    public int MemberCount => _members.Count;
+    /// <summary>Members of the room: those connected here and, in a cluster, the others.</summary>
+    public int MemberCount => _members.Count + _remote.Count;
 
     public int MaxMembers => _limits.MaxMembers;
+
+    public int MaxLineLength => _limits.MaxLineLength;
 
     public bool IsClosed
     {
@@ -69,45 +74,61 @@ internal sealed partial class Room : IRoom, IDisposable
     /// the newcomer's stream starts right after it with WELCOME and USERS, so USERS is exactly the
     /// member set at the point where the newcomer's stream begins.
     /// </summary>
+    public ValueTask<JoinResult> JoinAsync(Member member) => new(TryJoin(member));
+
+    /// <summary>
+    /// Admits <paramref name="member"/> now (see <see cref="JoinAsync"/>): the room decides the order.
+    /// </summary>
     public JoinResult TryJoin(Member member)
     {
+        JoinResult result;
         lock (_lock)
         {
-            if (_closed)
+            result = TryJoinLocked(member, _limits.MaxMembers);
+            if (result == JoinResult.Joined)
             {
-                return JoinResult.ShuttingDown;
+                _log.Publish();
             }
-
-            if (_members.Count >= _limits.MaxMembers)
-            {
-                return JoinResult.Full;
-            }
-
-            if (member.Id == 0)
-            {
-                member.AssignId(_nextId()); // only admitted members take an id
-            }
-
-            // JOIN <id>  -- to every other member
-            Span<byte> span = _log.GetSpan(5 + ProtocolTokens.MaxIdLength + 2, _members.Count);
-            ServerLineWriter.TryWriteJoin(span, member.IdBytes, out int written);
-            _log.Advance(written);
-
-            member.Output.Attach(_log.TailSegment, _log.TailOffset);
-            long start = _log.WritePosition;
-
-            // WELCOME <id>
-            Span<byte> welcome = stackalloc byte[8 + ProtocolTokens.MaxIdLength + 2];
-            ServerLineWriter.TryWriteWelcome(welcome, member.IdBytes, out written);
-            member.Output.EnqueuePrivate(start, welcome[..written]);
-
-            _members.Add(member);
-            WriteUsers(member, start);
-            member.MarkJoined();
-            _log.Publish();
         }
 
-        WakeAll();
+        if (result == JoinResult.Joined)
+        {
+            WakeAll();
+        }
+
+        return result;
+    }
+
+    private JoinResult TryJoinLocked(Member member, int maxMembers)
+    {
+        if (_closed)
+        {
+            return JoinResult.ShuttingDown;
+        }
+
+        if (MemberCount >= maxMembers)
+        {
+            return JoinResult.Full;
+        }
+
+        if (member.Id == 0)
+        {
+            member.AssignId(_nextId()); // only admitted members take an id
+        }
+
+        // JOIN <id>  -- to every other member
+        AppendJoinLocked(member.IdBytes);
+        member.Output.Attach(_log.TailSegment, _log.TailOffset);
+        long start = _log.WritePosition;
+
+        // WELCOME <id>
+        Span<byte> welcome = stackalloc byte[8 + ProtocolTokens.MaxIdLength + 2];
+        ServerLineWriter.TryWriteWelcome(welcome, member.IdBytes, out int written);
+        member.Output.EnqueuePrivate(start, welcome[..written]);
+
+        _members.Add(member);
+        WriteUsers(member, start);
+        member.MarkJoined();
         return JoinResult.Joined;
     }
 
@@ -157,6 +178,26 @@ internal sealed partial class Room : IRoom, IDisposable
         return true;
     }
 
+    /// <summary>
+    /// The connection is gone: the member leaves now (single node), or, where another source decides
+    /// the order, leaves the fan-out now and the room when its LEAVE comes in that order.
+    /// </summary>
+    public void Detach(Member member)
+    {
+        lock (_lock)
+        {
+            if (!LeaveLocked(member))
+            {
+                return;
+            }
+
+            _log.Publish();
+        }
+
+        WakeAll();
+        member.Output.Signal.Set();
+    }
+
     /// <summary>Queues a private line nobody asked for (a server PING) at the current end of the order.</summary>
     public bool SendPrivate(Member member, ReadOnlySpan<byte> line)
     {
@@ -172,6 +213,23 @@ internal sealed partial class Room : IRoom, IDisposable
         member.Output.Signal.Set();
         CheckPending(member);
         return true;
+    }
+
+    /// <summary>Queues USERS for a member at the current end of the order (a reply that waited in a cluster).</summary>
+    public void SendUsers(Member member)
+    {
+        lock (_lock)
+        {
+            if (_closed || !member.IsMember)
+            {
+                return;
+            }
+
+            WriteUsers(member, _log.WritePosition);
+        }
+
+        member.Output.Signal.Set();
+        CheckPending(member);
     }
 
     /// <summary>
@@ -190,6 +248,7 @@ internal sealed partial class Room : IRoom, IDisposable
 
             _closed = true;
             members = _members.TakeAll();
+            _remote.Clear();
 
             // BYE shutdown  -- the last line every member gets (no LEAVE after it)
             Span<byte> span = _log.GetSpan(16, members.Length);
@@ -322,7 +381,7 @@ internal sealed partial class Room : IRoom, IDisposable
         Span<byte> bye = stackalloc byte[24];
         ServerLineWriter.TryWriteBye(bye, ProtocolTokens.SlowConsumerReason, out int written);
         member.Output.CutOff(_log.TailSegment, bye[..written]);
-        AppendLeaveLocked(member);
+        DepartedLocked(member);
         _log.Publish();
         return true;
     }
@@ -354,12 +413,37 @@ internal sealed partial class Room : IRoom, IDisposable
 
         _members.Remove(member);
         member.Output.SetEnd(_log.WritePosition, _log.TailSegment);
-        AppendLeaveLocked(member);
+        DepartedLocked(member);
         return true;
     }
 
+    // A member this room ended (cut off, kicked, gone): LEAVE now, or, where another source decides
+    // the order, it stays a member of the room until its LEAVE comes in that order.
+    private void DepartedLocked(Member member)
+    {
+        if (_departures is null)
+        {
+            AppendLeaveLocked(member.IdBytes);
+            return;
+        }
+
+        if (!_closed)
+        {
+            _remote.Add(member.IdBytes);
+            _departures.Departed(member);
+        }
+    }
+
+    // JOIN <id>  -- to every other member
+    private void AppendJoinLocked(ReadOnlySpan<byte> id)
+    {
+        Span<byte> span = _log.GetSpan(5 + ProtocolTokens.MaxIdLength + 2, _members.Count);
+        ServerLineWriter.TryWriteJoin(span, id, out int written);
+        _log.Advance(written);
+    }
+
     // LEAVE <id>  -- to every remaining member; never after BYE shutdown
-    private void AppendLeaveLocked(Member member)
+    private void AppendLeaveLocked(ReadOnlySpan<byte> id)
     {
         if (_closed)
         {
@@ -367,15 +451,15 @@ internal sealed partial class Room : IRoom, IDisposable
         }
 
         Span<byte> span = _log.GetSpan(6 + ProtocolTokens.MaxIdLength + 2, _members.Count);
-        ServerLineWriter.TryWriteLeave(span, member.IdBytes, out int written);
+        ServerLineWriter.TryWriteLeave(span, id, out int written);
         _log.Advance(written);
     }
 
     // USERS <id> <id> ...  -- formatted once into a rented buffer, then queued (copied into pooled blocks)
     private void WriteUsers(Member member, long position)
     {
-        int count = 0;
-        int idBytes = 0;
+        int count = _remote.Count;
+        int idBytes = _remote.IdBytes;
         for (int shard = 0; shard < _members.ShardCount; shard++)
         {
             foreach (Member? m in _members[shard].Slots)
@@ -402,6 +486,12 @@ internal sealed partial class Room : IRoom, IDisposable
                     at += n;
                 }
             }
+        }
+
+        foreach (byte[] id in _remote.Ids)
+        {
+            ServerLineWriter.TryAppendUser(line[at..], id, out int n);
+            at += n;
         }
 
         ServerLineWriter.TryWriteCrLf(line[at..], out int end);

@@ -105,6 +105,9 @@ internal enum RejectReason
 
     /// <summary>The server is shutting down.</summary>
     Shutdown,
+
+    /// <summary>A cluster node could not reach the shared order in time.</summary>
+    Unavailable,
 }
 
 /// <summary>Why the accept loop paused.</summary>
@@ -144,6 +147,7 @@ internal sealed class ServerCounters : IDisposable
     private long _slowConsumers;
     private long _linesTooLong;
     private long _rejectedPerAddress;
+    private long _rejectedUnavailable;
     private long _floodDelays;
     private long _pingsSent;
     private readonly long[] _closed = new long[CloseReasons.Count];
@@ -173,6 +177,7 @@ internal sealed class ServerCounters : IDisposable
             new Measurement<long>(Interlocked.Read(ref _rejectedFull), new KeyValuePair<string, object?>("reason", "full")),
             new Measurement<long>(Interlocked.Read(ref _rejectedPerAddress), new KeyValuePair<string, object?>("reason", "per-address")),
             new Measurement<long>(Interlocked.Read(ref _rejectedShutdown), new KeyValuePair<string, object?>("reason", "shutdown")),
+            new Measurement<long>(Interlocked.Read(ref _rejectedUnavailable), new KeyValuePair<string, object?>("reason", "unavailable")),
         }, "{connection}", "Connections refused, by reason.");
         _meter.CreateObservableCounter("fastchat.connections.closed", ClosedMeasurements, "{connection}",
             "Member connections ended, by close reason (quit, client-closed, flood, ping-timeout, ...).");
@@ -228,6 +233,9 @@ internal sealed class ServerCounters : IDisposable
                 break;
             case RejectReason.PerAddress:
                 Interlocked.Increment(ref _rejectedPerAddress);
+                break;
+            case RejectReason.Unavailable:
+                Interlocked.Increment(ref _rejectedUnavailable);
                 break;
             default:
                 Interlocked.Increment(ref _rejectedShutdown);

@@ -35,16 +35,7 @@ internal sealed class ServerFixture : IAsyncDisposable
     /// </summary>
     public static ServerFixture Start(Action<ChatServerOptions>? configure = null, TimeProvider? time = null)
     {
-        var options = new ChatServerOptions
-        {
-            Port = 0,
-            StatsInterval = TimeSpan.Zero,
-            DrainTimeout = TimeSpan.FromSeconds(10),
-            MaxClientsPerAddress = 0,
-            MaxLinesPerSecond = 0,
-            RegistrationTimeout = TimeSpan.Zero,
-            IdleTimeout = TimeSpan.Zero,
-        };
+        ChatServerOptions options = TestServerOptions.LimitsOff();
         configure?.Invoke(options);
         var server = new ChatServer(options, timeProvider: time);
         return new ServerFixture(server, server.Start(), time);

@@ -59,9 +59,18 @@ public class FanOutTests
             Assert.Equal(JoinResult.Joined, room.TryJoin(first));
             Assert.Equal(JoinResult.Joined, room.TryJoin(second));
 
-            // Both senders parked: the next walk sends for them, and the first one's send throws.
-            ValueTask<bool> firstParked = first.Output.Signal.WaitAsync();
-            ValueTask<bool> secondParked = second.Output.Signal.WaitAsync();
+            // Both senders parked: the next walk sends for them, and the first one's send throws. A
+            // walk the joins started may have signalled a sender before it parked: take that first.
+            ValueTask<bool> firstParked;
+            while ((firstParked = first.Output.Signal.WaitAsync()).IsCompleted)
+            {
+            }
+
+            ValueTask<bool> secondParked;
+            while ((secondParked = second.Output.Signal.WaitAsync()).IsCompleted)
+            {
+            }
+
             room.WakeAll();
             Assert.True(reported.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
 
