@@ -234,5 +234,6 @@ public sealed class ChatServer : IAsyncDisposable
     {
         ServerCounters c = _counters;
         Log.Stats(_logger, _room.MemberCount, c.MessagesIn, c.MessagesOut, c.BytesIn, c.BytesOut, c.SlowConsumers, c.RejectedFull);
+        _cluster?.LogStats();
     }
 }

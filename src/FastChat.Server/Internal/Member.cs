@@ -49,6 +49,9 @@ internal sealed class Member
     /// <summary>The id as sent on the wire (decimal ASCII).</summary>
     public byte[] IdBytes { get; private set; } = [];
 
+    /// <summary>What the source of the order keeps for this member (a cluster node's bookkeeping); null on a single node.</summary>
+    internal object? OrderState { get; set; }
+
     /// <summary>Gives the member its id: the number, after <paramref name="prefix"/> in a cluster (<c>n1.k3.17</c>).</summary>
     internal void AssignId(long id, ReadOnlySpan<byte> prefix = default)
     {

@@ -197,8 +197,15 @@ internal sealed partial class Room
 internal sealed class RemoteMembers
 {
     private readonly List<byte[]> _ids = [];
-    private readonly Dictionary<string, int> _index = [];
+    private readonly Dictionary<string, int> _index;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _byChars;
     private int _idBytes;
+
+    public RemoteMembers()
+    {
+        _index = new Dictionary<string, int>(StringComparer.Ordinal);
+        _byChars = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     public int Count => _ids.Count;
 
@@ -207,7 +214,12 @@ internal sealed class RemoteMembers
 
     public List<byte[]> Ids => _ids;
 
-    public bool Contains(ReadOnlySpan<byte> id) => _index.ContainsKey(Key(id));
+    // Ids are ASCII tokens of at most MaxIdLength bytes (docs/PROTOCOL.md section 7): looked up as chars, no string per event.
+    public bool Contains(ReadOnlySpan<byte> id)
+    {
+        Span<char> chars = stackalloc char[ProtocolTokens.MaxIdLength];
+        return id.Length <= chars.Length && _byChars.ContainsKey(chars[..System.Text.Encoding.ASCII.GetChars(id, chars)]);
+    }
 
     public void Add(byte[] id)
     {
@@ -221,7 +233,8 @@ internal sealed class RemoteMembers
 
     public bool Remove(ReadOnlySpan<byte> id)
     {
-        if (!_index.Remove(Key(id), out int at))
+        Span<char> chars = stackalloc char[ProtocolTokens.MaxIdLength];
+        if (id.Length > chars.Length || !_byChars.Remove(chars[..System.Text.Encoding.ASCII.GetChars(id, chars)], out _, out int at))
         {
             return false;
         }
@@ -246,6 +259,5 @@ internal sealed class RemoteMembers
         _idBytes = 0;
     }
 
-    // Ids are ASCII tokens (docs/PROTOCOL.md "Ids").
     private static string Key(ReadOnlySpan<byte> id) => System.Text.Encoding.ASCII.GetString(id);
 }

@@ -353,6 +353,9 @@ internal static partial class ClusterLog
     [LoggerMessage(109, LogLevel.Warning, "This node's goodbye did not come back through the stream within {Timeout}: the other nodes let its members go after the node timeout")]
     public static partial void LeaveTimedOut(ILogger logger, TimeSpan timeout);
 
+    [LoggerMessage(110, LogLevel.Information, "Cluster stats: incarnation {Incarnation}, {Nodes} nodes live, {Events} events published in {Batches} batches, {Applied} batches applied (stream sequence {Sequence}), {Queued} queued, {Refused} lines refused")]
+    public static partial void Stats(ILogger logger, string incarnation, int nodes, long events, long batches, long applied, ulong sequence, long queued, long refused);
+
     [LoggerMessage(107, LogLevel.Error, "Applying a cluster event failed")]
     public static partial void ApplyFailed(ILogger logger, Exception exception);
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using FastChat.Protocol;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,7 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
     private readonly byte[] _maxText;
     private readonly ConcurrentDictionary<string, PendingJoin> _pending = new();
     private readonly ConcurrentDictionary<string, LocalMember> _local = new();
+    private readonly ConcurrentDictionary<string, LocalMember>.AlternateLookup<ReadOnlySpan<char>> _localById;
     private readonly ConcurrentDictionary<string, long> _lastSeen = new();    // incarnation -> when an event of it was applied
     private readonly ConcurrentDictionary<string, byte> _dead = new();        // incarnations gone (applied D)
     private readonly ConcurrentDictionary<string, byte> _proposedDead = new(); // D this node queued
@@ -58,6 +60,7 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
         _room = room;
         _link = link;
         _counters = counters;
+        _localById = _local.GetAlternateLookup<ReadOnlySpan<char>>();
         _time = time;
         _logger = logger;
         _roomName = options.Room;
@@ -165,6 +168,10 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
         ClusterLog.Joined(_logger, _node, _incarnation, _roomName, _room.MemberCount, _link.Applied + 1 - from, from);
     }
 
+    /// <summary>The cluster's part of the periodic stats line.</summary>
+    public void LogStats() => ClusterLog.Stats(_logger, _incarnation, LiveNodes, _counters.EventsPublished, _counters.BatchesPublished,
+        _counters.BatchesApplied, _link.Applied, _link.Queued, _counters.Refused);
+
     /// <summary>True once <see cref="StartAsync"/> has joined the cluster.</summary>
     public bool IsStarted => _started;
 
@@ -231,7 +238,7 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
 
     public bool Apply(Member sender, ReadOnlySpan<byte> lines, ReadOnlySpan<MemberAction> actions)
     {
-        if (!_local.TryGetValue(sender.ToString(), out LocalMember? local))
+        if (sender.OrderState is not LocalMember local)
         {
             return false;
         }
@@ -300,7 +307,7 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
 
     public bool Leave(Member member)
     {
-        if (_local.TryGetValue(member.ToString(), out LocalMember? local))
+        if (member.OrderState is LocalMember local)
         {
             SendLeave(local); // the stream ends here when this LEAVE is applied, after what it is owed
         }
@@ -317,7 +324,7 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
     /// <summary>The room ended a local member on its own (cut off, kicked, gone): its LEAVE goes into the stream.</summary>
     public void Departed(Member member)
     {
-        if (_local.TryGetValue(member.ToString(), out LocalMember? local))
+        if (member.OrderState is LocalMember local)
         {
             SendLeave(local);
         }
@@ -373,13 +380,12 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
 
     private void ApplyEvent(ref Room.OrderedWriter writer, scoped ClusterEvent evt, ref List<Action>? after)
     {
-        string subject = Encoding.ASCII.GetString(evt.Subject);
         switch (evt.Kind)
         {
             case ClusterEventKind.Join:
             {
+                string subject = Encoding.ASCII.GetString(evt.Subject);
                 string incarnation = IncarnationOf(subject);
-                Seen(incarnation);
                 if (_dead.ContainsKey(incarnation))
                 {
                     // Its node is gone (declared dead before this JOIN came): nobody admits it.
@@ -398,7 +404,9 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
                     JoinResult result = writer.Join(pending.Member, max);
                     if (result == JoinResult.Joined)
                     {
-                        _local[subject] = new LocalMember(pending.Member);
+                        var local = new LocalMember(pending.Member);
+                        pending.Member.OrderState = local;
+                        _local[subject] = local;
                     }
 
                     (after ??= []).Add(() => pending.Result.TrySetResult(result));
@@ -414,8 +422,7 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
 
             case ClusterEventKind.Leave:
             {
-                Seen(IncarnationOf(subject));
-                if (_local.TryRemove(subject, out LocalMember? local) && local.Member.IsMember)
+                if (TryRemoveLocal(evt.Subject, out LocalMember? local) && local.Member.IsMember)
                 {
                     if (local.Quitting)
                     {
@@ -438,8 +445,7 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
 
             case ClusterEventKind.Message:
             {
-                Seen(IncarnationOf(subject));
-                if (_local.TryGetValue(subject, out LocalMember? local))
+                if (TryGetLocal(evt.Subject, out LocalMember? local))
                 {
                     if (local.Member.IsMember)
                     {
@@ -456,10 +462,12 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
             }
 
             case ClusterEventKind.Beat:
-                Seen(subject);
+                Seen(Encoding.ASCII.GetString(evt.Subject));
                 return;
 
             case ClusterEventKind.Dead:
+            {
+                string subject = Encoding.ASCII.GetString(evt.Subject);
                 if (!_dead.TryAdd(subject, 0))
                 {
                     return;
@@ -488,6 +496,7 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
                 }
 
                 return;
+            }
         }
     }
 
@@ -496,6 +505,7 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
     {
         foreach (LocalMember local in _local.Values)
         {
+            local.LeaveSent = 1; // gone with its incarnation: no LEAVE of its own
             if (local.Member.IsMember)
             {
                 writer.End(local.Member, CloseReason.Shutdown);
@@ -592,6 +602,21 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
         {
             pending.Result.TrySetResult(JoinResult.Unavailable); // its JOIN may still come: then it leaves again
         }
+    }
+
+    // Member ids are ASCII tokens of at most MaxIdLength bytes: looked up as chars on the stack, no string per event.
+    private bool TryGetLocal(ReadOnlySpan<byte> id, [NotNullWhen(true)] out LocalMember? local)
+    {
+        Span<char> chars = stackalloc char[ProtocolTokens.MaxIdLength];
+        local = null;
+        return id.Length <= chars.Length && _localById.TryGetValue(chars[..Encoding.ASCII.GetChars(id, chars)], out local);
+    }
+
+    private bool TryRemoveLocal(ReadOnlySpan<byte> id, [NotNullWhen(true)] out LocalMember? local)
+    {
+        Span<char> chars = stackalloc char[ProtocolTokens.MaxIdLength];
+        local = null;
+        return id.Length <= chars.Length && _localById.TryRemove(chars[..Encoding.ASCII.GetChars(id, chars)], out _, out local);
     }
 
     private void Seen(string incarnation)
