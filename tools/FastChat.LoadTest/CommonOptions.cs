@@ -6,8 +6,8 @@ namespace FastChat.LoadTest;
 /// <summary>Options every scenario shares.</summary>
 internal sealed record CommonOptions
 {
-    /// <summary>Server address (FastChat default 127.0.0.1:6000).</summary>
-    public IPEndPoint Server { get; init; } = new(IPAddress.Loopback, 6000);
+    /// <summary>Server addresses (FastChat default 127.0.0.1:6000); several: the nodes of one cluster room, members round-robin.</summary>
+    public IReadOnlyList<IPEndPoint> Targets { get; init; } = [new(IPAddress.Loopback, 6000)];
 
     public TargetKind Target { get; init; } = TargetKind.FastChat;
 
@@ -17,7 +17,8 @@ internal sealed record CommonOptions
     /// <summary>Extra arguments for the spawned server.</summary>
     public IReadOnlyList<string> ServerArgs { get; init; } = [];
 
-    public int? ServerPid { get; init; }
+    /// <summary>The servers' processes to sample (<c>--server-pid</c>), one per target, or none.</summary>
+    public IReadOnlyList<int> ServerPids { get; init; } = [];
 
     public string? OutDir { get; init; }
 
@@ -54,8 +55,8 @@ internal sealed record CommonOptions
     }
 
     /// <summary>Connection settings for this run's options (<paramref name="firstBlock"/>: the first source-address block).</summary>
-    public ConnectSettings ConnectSettingsFor(IPEndPoint server, int receiveBufferBytes, int maxLine, int firstBlock = 0) =>
-        new(server, ConnectConcurrency, PerSourceAddress, ConnectTimeout, receiveBufferBytes, maxLine, ClientsPerAddress, firstBlock);
+    public ConnectSettings ConnectSettingsFor(ServerNodes servers, int receiveBufferBytes, int maxLine, int firstBlock = 0) =>
+        new(servers, ConnectConcurrency, PerSourceAddress, ConnectTimeout, receiveBufferBytes, maxLine, ClientsPerAddress, firstBlock);
 
     public static TargetKind ParseTarget(string? url, out IPEndPoint? endpoint)
     {

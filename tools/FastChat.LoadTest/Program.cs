@@ -30,12 +30,12 @@ internal static class Cli
 
     public static bool InlineCompletionsSetByTool { get; set; }
 
-    private static readonly Option<string?> s_target = new("--target") { Description = "server URL: fastchat://127.0.0.1:6000 (default), redis://127.0.0.1:6379, nats://127.0.0.1:4222", Recursive = true };
+    private static readonly Option<string?> s_target = new("--target") { Description = "server URL: fastchat://127.0.0.1:6000 (default), redis://127.0.0.1:6379, nats://127.0.0.1:4222; a comma list of fastchat:// URLs spreads the members round-robin over the nodes of one cluster room", Recursive = true };
     private static readonly Option<string> s_host = new("--host") { Description = "server address (when --target is not given)", DefaultValueFactory = _ => "127.0.0.1", Recursive = true };
-    private static readonly Option<int> s_port = new("--port") { Description = "server port (when --target is not given)", DefaultValueFactory = _ => 6000, Recursive = true };
+    private static readonly Option<string> s_port = new("--port") { Description = "server port (when --target is not given); a comma list (7001,7002,7003): the nodes of one cluster room, members round-robin", DefaultValueFactory = _ => "6000", Recursive = true };
     private static readonly Option<string?> s_spawn = new("--spawn") { Description = "start this FastChat.Server.dll (or executable) on port 0 for the run and sample its RSS/CPU; flood control off (--max-lines-per-second 0) except for attack, unless --server-arg sets it", Recursive = true };
     private static readonly Option<string[]> s_serverArg = new("--server-arg") { Description = "extra argument for the spawned server (repeatable), e.g. --server-arg=--max-clients=50", Recursive = true, AllowMultipleArgumentsPerToken = false };
-    private static readonly Option<int?> s_serverPid = new("--server-pid") { Description = "sample this server process's RSS and CPU from /proc", Recursive = true };
+    private static readonly Option<string?> s_serverPid = new("--server-pid") { Description = "sample this server process's RSS and CPU from /proc; with several servers a comma list, one pid per server in their order", Recursive = true };
     private static readonly Option<string?> s_out = new("--out") { Description = "write report.md, report.json, timeline.csv, metrics.csv, *.hgrm, charts and report.html here", Recursive = true };
     private static readonly Option<string[]> s_assert = new("--assert") { Description = "threshold, repeatable: p99<20ms, lost=0, dup=0, order=ok, deliveries/s>1M", Recursive = true };
     private static readonly Option<int> s_connectConcurrency = new("--connect-concurrency") { Description = "max simultaneous handshakes", DefaultValueFactory = _ => 128, Recursive = true };
@@ -79,17 +79,17 @@ internal static class Cli
     {
         CommonOptions common;
         List<Assertion> asserts;
+        ServerNodes servers;
         try
         {
-            TargetKind kind = CommonOptions.ParseTarget(pr.GetValue(s_target), out IPEndPoint? ep);
-            ep ??= new IPEndPoint(IPAddress.Parse(pr.GetValue(s_host)!), pr.GetValue(s_port));
+            (TargetKind kind, IReadOnlyList<IPEndPoint> targets) = TargetList.Parse(pr.GetValue(s_target), pr.GetValue(s_host)!, pr.GetValue(s_port)!);
             common = new CommonOptions
             {
-                Server = ep,
+                Targets = targets,
                 Target = kind,
                 Spawn = pr.GetValue(s_spawn),
                 ServerArgs = pr.GetValue(s_serverArg) ?? [],
-                ServerPid = pr.GetValue(s_serverPid),
+                ServerPids = TargetList.ParsePids(pr.GetValue(s_serverPid)),
                 OutDir = pr.GetValue(s_out),
                 Asserts = pr.GetValue(s_assert) ?? [],
                 ConnectConcurrency = pr.GetValue(s_connectConcurrency),
@@ -106,6 +106,14 @@ internal static class Cli
             {
                 throw new ArgumentException("--clients-per-address must be 0 or more and --per-source-address at least 1");
             }
+
+            if (common.Spawn is not null && common.Targets.Count > 1)
+            {
+                throw new ArgumentException("--spawn starts one server: start the nodes yourself and pass their list (--target or --port), with --server-pid to sample them");
+            }
+
+            servers = new ServerNodes(common.Targets, common.ServerPids);
+
         }
         catch (Exception e) when (e is FormatException or ArgumentException or UriFormatException)
         {
@@ -117,18 +125,15 @@ internal static class Cli
         SpawnedServer? spawned = null;
         try
         {
-            IPEndPoint server = common.Server;
-            int? pid = common.ServerPid;
             string? spawnNote = null;
             if (common.Spawn is not null)
             {
                 (List<string> args, spawnNote) = SpawnArguments.Build(spawnArgs, common.ServerArgs, keepFloodControl);
                 spawned = await SpawnedServer.StartAsync(common.Spawn, args, TimeSpan.FromSeconds(30));
-                server = spawned.EndPoint;
-                pid = spawned.Pid;
+                servers = ServerNodes.One(spawned.EndPoint, spawned.Pid);
                 if (!common.Quiet)
                 {
-                    await Console.Error.WriteLineAsync($"spawned server pid {pid} listening on {server}: {string.Join(' ', args.Prepend("--port 0"))}");
+                    await Console.Error.WriteLineAsync($"spawned server pid {spawned.Pid} listening on {spawned.EndPoint}: {string.Join(' ', args.Prepend("--port 0"))}");
                     if (spawnNote is not null)
                     {
                         await Console.Error.WriteLineAsync("note: " + spawnNote);
@@ -140,9 +145,9 @@ internal static class Cli
             bool live = !common.Quiet && !common.Json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             IProgressView plain = common.Quiet ? PlainProgress.Silent : new PlainProgress(common.Json ? Console.Error : Console.Out);
             report = live
-                ? await SpectreProgress.RunAsync(view => scenario(common, server, pid, view, cts.Token))
-                : await scenario(common, server, pid, plain, cts.Token);
-            report.Facts["server"] = spawned is not null ? $"spawned {common.Spawn} (pid {pid})" : $"{server}" + (pid is null ? "" : $" (pid {pid})");
+                ? await SpectreProgress.RunAsync(view => scenario(common, servers, view, cts.Token))
+                : await scenario(common, servers, plain, cts.Token);
+            report.Facts["server"] = spawned is not null ? $"spawned {common.Spawn} (pid {spawned.Pid})" : servers.Describe();
             if (spawnNote is not null)
             {
                 report.Facts["server_limits"] = spawnNote;

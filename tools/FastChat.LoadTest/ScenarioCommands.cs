@@ -1,17 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net;
 using FastChat.LoadTest.Internal;
 using FastChat.LoadTest.Reporting;
 using FastChat.LoadTest.Scenarios;
 
 namespace FastChat.LoadTest;
 
-/// <summary>Runs one scenario against a resolved server.</summary>
-internal delegate Task<RunReport> ScenarioRun(CommonOptions common, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct);
+/// <summary>Runs one scenario against the resolved servers (one, or the nodes of a cluster).</summary>
+internal delegate Task<RunReport> ScenarioRun(CommonOptions common, ServerNodes servers, IProgressView progress, CancellationToken ct);
 
 /// <summary>A scenario's entry point: its options, then what every run gets.</summary>
-internal delegate Task<RunReport> ScenarioEntry<in TOptions>(CommonOptions common, TOptions options, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct);
+internal delegate Task<RunReport> ScenarioEntry<in TOptions>(CommonOptions common, TOptions options, ServerNodes servers, IProgressView progress, CancellationToken ct);
 
 /// <summary>Runs a scenario from the command line: <paramref name="spawnArgs"/> go to a spawned server, which
 /// gets flood control turned off unless <paramref name="keepFloodControl"/> (see <see cref="SpawnArguments"/>).</summary>
@@ -53,7 +52,7 @@ internal static class ScenarioCommands
 
     /// <summary>The scenario run with these options.</summary>
     private static ScenarioRun With<T>(ScenarioEntry<T> entry, T options) =>
-        (common, server, pid, progress, ct) => entry(common, options, server, pid, progress, ct);
+        (common, servers, progress, ct) => entry(common, options, servers, progress, ct);
 
     private static void AddOptions(Command cmd, params Option[] options)
     {
@@ -222,7 +221,7 @@ internal static class ScenarioCommands
 
             // The attack needs the server's limits as they are: a spawned server keeps its flood control.
             string? attacks = pr.GetValue(which);
-            return execute((c, s, pid, view, ct) =>
+            return execute((c, s, view, ct) =>
             {
                 AttackOptions effective = c.Spawn is null ? o with { Attacks = AttackOptions.ParseAttacks(attacks) } : o with
                 {
@@ -230,7 +229,7 @@ internal static class ScenarioCommands
                     ServerLineRate = SpawnArguments.Number(c.ServerArgs, SpawnArguments.LineRateOption) ?? o.ServerLineRate,
                     ServerBurst = (int)(SpawnArguments.Number(c.ServerArgs, "--burst") ?? o.ServerBurst),
                 };
-                return AttackScenario.RunAsync(c, effective, s, pid, view, ct);
+                return AttackScenario.RunAsync(c, effective, s, view, ct);
             }, pr, [], keepFloodControl: true);
         });
         return cmd;

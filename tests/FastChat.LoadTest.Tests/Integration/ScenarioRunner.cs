@@ -10,15 +10,24 @@ internal static class ScenarioRunner
 {
     private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(60);
 
-    public static CommonOptions Common(IPEndPoint server, int perSourceAddress = 25_000, int clientsPerAddress = 8) =>
-        new() { Server = server, ConnectTimeout = TimeSpan.FromSeconds(10), PerSourceAddress = perSourceAddress, ClientsPerAddress = clientsPerAddress };
+    public static CommonOptions Common(ServerNodes servers, int perSourceAddress = 25_000, int clientsPerAddress = 8) =>
+        new()
+        {
+            Targets = servers.EndPoints, ServerPids = servers.Pids, ConnectTimeout = TimeSpan.FromSeconds(10),
+            PerSourceAddress = perSourceAddress, ClientsPerAddress = clientsPerAddress,
+        };
 
     /// <summary>Runs <paramref name="entry"/> against <paramref name="server"/>, silently, within 60 s (or <paramref name="limit"/>).</summary>
-    public static async Task<RunReport> RunAsync<T>(ScenarioEntry<T> entry, IPEndPoint server, T options, int? serverPid = null,
+    public static Task<RunReport> RunAsync<T>(ScenarioEntry<T> entry, IPEndPoint server, T options, int? serverPid = null,
+        int perSourceAddress = 25_000, int clientsPerAddress = 8, TimeSpan? limit = null) =>
+        RunAsync(entry, ServerNodes.One(server, serverPid), options, perSourceAddress, clientsPerAddress, limit);
+
+    /// <summary>Runs <paramref name="entry"/> against <paramref name="servers"/> (one, or the nodes of a cluster), silently, within 60 s (or <paramref name="limit"/>).</summary>
+    public static async Task<RunReport> RunAsync<T>(ScenarioEntry<T> entry, ServerNodes servers, T options,
         int perSourceAddress = 25_000, int clientsPerAddress = 8, TimeSpan? limit = null)
     {
         using var cts = new CancellationTokenSource(limit ?? s_limit);
-        return await entry(Common(server, perSourceAddress, clientsPerAddress), options, server, serverPid, PlainProgress.Silent, cts.Token);
+        return await entry(Common(servers, perSourceAddress, clientsPerAddress), options, servers, PlainProgress.Silent, cts.Token);
     }
 
     /// <summary>A fanout run, sampling this process as the server (the in-process server and the fakes run here).</summary>

@@ -23,7 +23,11 @@ public class IdSetTests
             (1, Gen.Const("0")),
             (1, Gen.Int[IdSet.MaxBitsetId - 2, IdSet.MaxBitsetId + 2].Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))),
             (1, Gen.Const("12345678")),
-            (4, Gen.String[Gen.Char['a', 'e'], 1, 3]));
+            (4, Gen.String[Gen.Char['a', 'e'], 1, 3]),
+            // Cluster ids (node.incarnation.number) and the dotted ids around them: no prefix, no
+            // number, a leading zero.
+            (8, Gen.Select(Gen.OneOf("n1.k3f9a", "n2.x7", "n1.k3f9b", "a.b.c"), Gen.Int[1, 200]).Select((p, n) => $"{p}.{n}")),
+            (2, Gen.OneOf(".5", "n1.", "n1.k3f9a.0", "n1.k3f9a.07", "n1.k3f9a.x", "n1..3", "5.5")));
         Gen<(bool Add, string Id)[]> ops = Gen.Select(Gen.Bool, id).Array[0, 80];
 
         ops.Sample(
@@ -59,6 +63,30 @@ public class IdSetTests
     }
 
     [Fact]
+    public void Prefixes_past_the_cap_keep_their_ids_in_the_string_set()
+    {
+        var set = new IdSet();
+        var model = new HashSet<string>(StringComparer.Ordinal);
+        for (int p = 0; p < IdSet.MaxPrefixes + 10; p++)
+        {
+            for (int n = 1; n <= 3; n++)
+            {
+                string id = $"node{p}.run.{n}";
+                Assert.True(set.Add(Encoding.ASCII.GetBytes(id)));
+                model.Add(id);
+            }
+        }
+
+        Assert.False(set.Add("node70.run.2"u8));
+        Assert.True(set.Remove("node70.run.2"u8));
+        Assert.False(set.Contains("node70.run.2"u8));
+        Assert.True(set.Contains("node1.run.3"u8));
+        model.Remove("node70.run.2");
+        Assert.Equal(model.Count, set.Count);
+        Assert.Equal(model.Order(StringComparer.Ordinal), set.ToStrings().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Sets_with_the_same_count_but_different_ids_differ()
     {
         var a = new IdSet();
@@ -77,5 +105,16 @@ public class IdSetTests
         Assert.True(a.Remove("700"u8));
         Assert.True(b.Remove("700"u8));
         Assert.True(a.SetEquals(b)); // a's longer bitset is all zero past b's
+
+        // The same numbers under another node's prefix are other ids.
+        var c = new IdSet();
+        var d = new IdSet();
+        c.Add("n1.k3.1"u8);
+        d.Add("n2.k3.1"u8);
+        Assert.False(c.SetEquals(d));
+        d.Remove("n2.k3.1"u8);
+        d.Add("n1.k3.1"u8);
+        Assert.True(c.SetEquals(d));
+        Assert.True(d.SetEquals(c)); // d keeps an empty bitset for n2.k3
     }
 }

@@ -40,6 +40,16 @@ public class MetricMapTests
         "soak_measured_s soak_rss_drift_mb soak_rss_drift_mb_per_h soak_rss_first_quarter_mb soak_rss_fit_r2 soak_rss_last_quarter_mb " +
         "soak_rss_samples soak_server_cpu_avg_pct ";
 
+    // A run over several nodes adds each node's names (two nodes here), and nothing else.
+    private const string NodeNames =
+        "nodes order_nodes_compared " +
+        "node1_deliveries node1_deliveries/s node1_lost_total node1_members node1_order_receivers_compared node1_receivers_dropped " +
+        "node1_server_cpu_pct node1_server_rss_end_mb node1_server_rss_max_mb " +
+        "node2_deliveries node2_deliveries/s node2_lost_total node2_members node2_order_receivers_compared node2_receivers_dropped " +
+        "node2_server_cpu_pct node2_server_rss_end_mb node2_server_rss_max_mb ";
+
+    private const string NodeSoakTrend = "node1_soak_rss_drift_mb_per_h node1_soak_rss_fit_r2 node2_soak_rss_drift_mb_per_h node2_soak_rss_fit_r2 ";
+
     private const string Overflow =
         "connections_failed consistency_errors excess_admitted excess_full full_max_mismatch handshake_max handshake_p50 handshake_p99 " +
         "inconsistent_views lost members_admitted members_disturbed ok pings_answered ready refused_full " +
@@ -79,6 +89,8 @@ public class MetricMapTests
         { "slow-consumer-throttled", LaggardNames + ThrottledLaggardNames, GrowthAfterWarmup },
         { "fanout-churn", Churn, "" },
         { "soak", SoakTrend, "" },
+        { "fanout-nodes", NodeNames, "" },
+        { "soak-nodes", SoakTrend + NodeNames + NodeSoakTrend, "" },
         { "overflow", Overflow, FanoutOpen },
         { "connect", Connect, FanoutOpen },
         { "chat", Chat, FanoutOpen },
@@ -144,6 +156,8 @@ public class MetricMapTests
         "slow-consumer-throttled" => Fanout(openModel: true, laggards: Laggards(throttled: true)),
         "fanout-churn" => Fanout(openModel: true, churn: true),
         "soak" => Fanout(openModel: true, soak: true),
+        "fanout-nodes" => Nodes(Fanout(openModel: true)),
+        "soak-nodes" => Nodes(Fanout(openModel: true, soak: true, soakNodes: 2)),
         "overflow" => new RunResults
         {
             Pool = Pool(),
@@ -169,7 +183,13 @@ public class MetricMapTests
         _ => throw new ArgumentException(scenario, nameof(scenario)),
     };
 
-    private static RunResults Fanout(bool openModel, LaggardResult? laggards = null, bool churn = false, bool soak = false) => new()
+    private static RunResults Nodes(RunResults r)
+    {
+        r.Nodes = [.. Enumerable.Range(0, 2).Select(n => new NodeResult(n, $"127.0.0.1:700{n}", 10, 1000, 500, 0, 0, 10, new NodeProcess(40 + n, 15, 50, 49)))];
+        return r;
+    }
+
+    private static RunResults Fanout(bool openModel, LaggardResult? laggards = null, bool churn = false, bool soak = false, int soakNodes = 0) => new()
     {
         Connect = new RoomConnectResult(0.1, s_counts),
         Throughput = new FanoutThroughput(2, 20, 100, 50, 2000, 1000, 1000, 1.5, 64, 10, 0, 3),
@@ -193,7 +213,7 @@ public class MetricMapTests
             BytesPerConnection = 4096,
         },
         Churn = churn ? new ChurnResult(30, new ConnectionCounts(30, 0, 0, 0), 0, 0) : null,
-        Soak = soak ? new SoakResult(new SoakQuarters(100, 101, 5), new SoakFit(0.001, 0.5, 10, 9)) : null,
+        Soak = soak ? new SoakResult(new SoakQuarters(100, 101, 5), new SoakFit(0.001, 0.5, 10, 9), soakNodes > 0 ? [.. Enumerable.Repeat(new SoakFit(0.001, 0.5, 10, 9), soakNodes)] : null) : null,
     };
 
     private static LaggardResult Laggards(bool throttled) =>

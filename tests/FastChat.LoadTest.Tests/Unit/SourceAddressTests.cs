@@ -35,7 +35,7 @@ public class SourceAddressTests
     [Fact]
     public void Clients_per_address_is_capped_by_the_ephemeral_port_spread()
     {
-        var server = new IPEndPoint(IPAddress.Loopback, 1);
+        ServerNodes server = ServerNodes.One(new IPEndPoint(IPAddress.Loopback, 1));
         Assert.Equal(8, new ConnectSettings(server, PerSourceAddress: 25_000, ClientsPerAddress: 8).PerAddress);
         Assert.Equal(5, new ConnectSettings(server, PerSourceAddress: 5, ClientsPerAddress: 8).PerAddress);
         Assert.Equal(25_000, new ConnectSettings(server, PerSourceAddress: 25_000, ClientsPerAddress: 0).PerAddress);

@@ -88,12 +88,15 @@ internal sealed class ClientConnection : IDisposable
 
     /// <summary>
     /// The server refused the connection with <c>FULL &lt;max&gt; [scope]</c>: the handshake ends as
-    /// <see cref="ConnectOutcome.Full"/> (no scope) or <see cref="ConnectOutcome.FullPerAddress"/>.
+    /// <see cref="ConnectOutcome.Full"/> (no scope), <see cref="ConnectOutcome.FullPerAddress"/>, or, for
+    /// any other scope (a cluster node's <c>unavailable</c>), <see cref="ConnectOutcome.Failed"/>: the room is not full.
     /// </summary>
     public void OnFull(ReadOnlySpan<byte> scope)
     {
         SetCloseReason(scope.IsEmpty ? "full" : "full:" + Encoding.ASCII.GetString(scope));
-        CompleteHandshake(scope.IsEmpty ? ConnectOutcome.Full : ConnectOutcome.FullPerAddress);
+        CompleteHandshake(scope.IsEmpty ? ConnectOutcome.Full
+            : scope.SequenceEqual(ProtocolTokens.PerAddressScope) ? ConnectOutcome.FullPerAddress
+            : ConnectOutcome.Failed);
     }
 
     /// <summary>The server said <c>BYE &lt;reason&gt;</c>: the close reason records it before the EOF arrives.</summary>

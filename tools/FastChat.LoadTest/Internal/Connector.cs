@@ -5,10 +5,11 @@ using System.Net.Sockets;
 namespace FastChat.LoadTest.Internal;
 
 /// <summary>Settings for opening many client connections.</summary>
+/// <param name="Servers">Where connection i goes: node i mod N (<see cref="ServerNodes.EndPointFor"/>).</param>
 /// <param name="ClientsPerAddress">Connections per loopback source address, under a server's per-address cap (0: only <paramref name="PerSourceAddress"/> spreads them).</param>
 /// <param name="FirstAddressBlock">The first <see cref="SourceAddresses"/> block, so groups of connections never share an address.</param>
 internal sealed record ConnectSettings(
-    IPEndPoint Server,
+    ServerNodes Servers,
     int Concurrency = 128,
     int PerSourceAddress = 25_000,
     TimeSpan? Timeout = null,
@@ -62,19 +63,22 @@ internal sealed class Connector : IDisposable
         SourceAddresses.For(index, perAddress, 0, server);
 
     /// <summary>The source address this connector gives connection <paramref name="index"/>.</summary>
-    public IPAddress? SourceAddressOf(int index) =>
-        SourceAddresses.For(index, _settings.PerAddress, _settings.FirstAddressBlock, _settings.Server.Address);
+    public IPAddress? SourceAddressOf(int index) => _settings.Servers.CanSpread
+        ? SourceAddresses.For(index, _settings.PerAddress, _settings.FirstAddressBlock, _settings.Servers.EndPointFor(index).Address)
+        : null;
 
     /// <summary>Address blocks the first <paramref name="connections"/> connections of this connector take.</summary>
     public int BlocksFor(int connections) =>
-        SourceAddresses.CanSpread(_settings.Server.Address) ? SourceAddresses.BlocksFor(connections, _settings.PerAddress) : 0;
+        _settings.Servers.CanSpread ? SourceAddresses.BlocksFor(connections, _settings.PerAddress) : 0;
 
     /// <summary>How the first <paramref name="connections"/> connections are spread over source addresses (the report's <c>source_addresses</c> fact).</summary>
     public string DescribeSpread(int connections)
     {
-        if (!SourceAddresses.CanSpread(_settings.Server.Address))
+        if (!_settings.Servers.CanSpread)
         {
-            return $"the kernel's choice (the server {_settings.Server.Address} is not loopback IPv4)";
+            return _settings.Servers.IsCluster
+                ? "the kernel's choice (not every server is loopback IPv4)"
+                : $"the kernel's choice (the server {_settings.Servers.First.Address} is not loopback IPv4)";
         }
 
         int blocks = BlocksFor(connections);
@@ -115,7 +119,8 @@ internal sealed class Connector : IDisposable
     {
         await _gate.WaitAsync(ct);
         long start = Stopwatch.GetTimestamp();
-        Socket socket = new(_settings.Server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        IPEndPoint server = _settings.Servers.EndPointFor(index);
+        Socket socket = new(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         ClientConnection? connection = null;
         try
         {
@@ -133,7 +138,7 @@ internal sealed class Connector : IDisposable
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(_settings.Timeout ?? TimeSpan.FromSeconds(20));
-            await socket.ConnectAsync(_settings.Server, timeout.Token);
+            await socket.ConnectAsync(server, timeout.Token);
             int size = _settings.ReceiveBufferBytes;
             Memory<byte> buffer = _slab is null ? new byte[size] : _slab.AsMemory(index * size, size);
             connection = new ClientConnection(index, socket, buffer, _settings.MaxLineLength);

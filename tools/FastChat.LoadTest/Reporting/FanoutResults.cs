@@ -60,8 +60,8 @@ internal sealed record LaggardResult(
     public bool Throttled => ReadLimitBytesPerSecond > 0;
 }
 
-/// <summary>The server's RSS trend over a soak's measured seconds (docs/LOADTEST.md, soak).</summary>
-internal sealed record SoakResult(SoakQuarters? Quarters, SoakFit? Fit);
+/// <summary>The server's RSS trend over a soak's measured seconds (docs/LOADTEST.md, soak); over several nodes of their sum, and <paramref name="Nodes"/> each node's.</summary>
+internal sealed record SoakResult(SoakQuarters? Quarters, SoakFit? Fit, IReadOnlyList<SoakFit>? Nodes = null);
 
 /// <summary>Mean RSS of the first and the last quarter of the samples, and the server's mean CPU.</summary>
 internal sealed record SoakQuarters(double FirstMb, double LastMb, double ServerCpuAveragePercent)

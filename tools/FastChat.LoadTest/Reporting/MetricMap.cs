@@ -95,6 +95,11 @@ internal static class MetricMap
             Server(m, server);
         }
 
+        if (r.Nodes is { } nodes)
+        {
+            Nodes(m, nodes);
+        }
+
         if (r.Churn is { } churn)
         {
             m["churn_started"] = churn.Started;
@@ -262,6 +267,29 @@ internal static class MetricMap
         Optional(m, "server_bytes_per_conn", s.BytesPerConnection);
     }
 
+    // node1_..., node2_...: in the order of the targets.
+    private static void Nodes(SortedDictionary<string, double> m, IReadOnlyList<NodeResult> nodes)
+    {
+        m["nodes"] = nodes.Count;
+        m["order_nodes_compared"] = nodes.Count(n => n.OrderCompared > 0);
+        foreach (NodeResult n in nodes)
+        {
+            string p = $"node{n.Node + 1}_";
+            m[p + "members"] = n.Members;
+            m[p + "deliveries"] = n.Deliveries;
+            m[p + "deliveries/s"] = n.DeliveriesPerSecond;
+            m[p + "lost_total"] = n.LostTotal;
+            m[p + "receivers_dropped"] = n.ReceiversDropped;
+            m[p + "order_receivers_compared"] = n.OrderCompared;
+            if (n.Process is { } process)
+            {
+                m[p + "server_cpu_pct"] = process.CpuPercent;
+                m[p + "server_rss_max_mb"] = process.RssMaxMb;
+                m[p + "server_rss_end_mb"] = process.RssEndMb;
+            }
+        }
+    }
+
     private static void Soak(SortedDictionary<string, double> m, SoakResult s)
     {
         if (s.Quarters is { } q)
@@ -278,6 +306,12 @@ internal static class MetricMap
             m["soak_rss_fit_r2"] = f.R2;
             m["soak_rss_samples"] = f.Samples;
             m["soak_measured_s"] = f.Seconds;
+        }
+
+        for (int n = 0; n < (s.Nodes?.Count ?? 0); n++)
+        {
+            m[$"node{n + 1}_soak_rss_drift_mb_per_h"] = s.Nodes![n].DriftMbPerHour;
+            m[$"node{n + 1}_soak_rss_fit_r2"] = s.Nodes[n].R2;
         }
     }
 

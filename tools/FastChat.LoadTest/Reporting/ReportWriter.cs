@@ -208,6 +208,17 @@ internal static class ReportWriter
                 w.WriteNumber("server_cpu_pct", Math.Round(t.ServerCpuPercent, 1));
                 w.WriteNumber("tool_cpu_pct", Math.Round(t.ToolCpuPercent, 1));
                 w.WriteNumber("loop_lag_ms", Math.Round(t.LoopLagMs, 2));
+                if (t.NodeRssMb is { } nodes)
+                {
+                    w.WriteStartArray("node_rss_mb");
+                    foreach (double rss in nodes)
+                    {
+                        w.WriteNumberValue(Math.Round(rss, 2));
+                    }
+
+                    w.WriteEndArray();
+                }
+
                 w.WriteEndObject();
             }
 

@@ -15,7 +15,11 @@ internal sealed record TimelineRow(
     double ServerCpuPercent,
     double ToolCpuPercent,
     double LoopLagMs,
-    int Connections);
+    int Connections)
+{
+    /// <summary>Each node's RSS (MB) in a run over several sampled nodes, in their order; else null.</summary>
+    public IReadOnlyList<double>? NodeRssMb { get; init; }
+}
 
 /// <summary>
 /// The outcome of one run: typed <see cref="Results"/> (flattened into <see cref="Metrics"/>), facts,

@@ -33,7 +33,11 @@ internal sealed class RunResults
 
     public ToolHealth? Tool { get; set; }
 
+    /// <summary>The servers together: with several nodes, CPU is their sum and RSS the largest sum sampled.</summary>
     public ServerResources? Server { get; set; }
+
+    /// <summary>Fanout over several nodes: each node's share (null for one server).</summary>
+    public IReadOnlyList<NodeResult>? Nodes { get; set; }
 
     public ChurnResult? Churn { get; set; }
 

@@ -41,7 +41,10 @@ internal sealed class TimelineWriter(RunReport report, RunMonitor monitor, IProg
             h.ServerCpuPercent,
             h.ToolCpuPercent,
             h.LoopLagMs,
-            connections);
+            connections)
+        {
+            NodeRssMb = h.NodeRssMb,
+        };
         report.Timeline.Add(row);
         progress.Row(row);
         return row;

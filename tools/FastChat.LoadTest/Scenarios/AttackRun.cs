@@ -33,7 +33,7 @@ internal sealed class AttackRun : IAsyncDisposable
 
     public AttackRun(ScenarioContext context, AttackOptions o, List<Attack> attacks)
     {
-        (CommonOptions common, IPEndPoint server, int? serverPid, RunReport report, IProgressView progress) = context;
+        (CommonOptions common, ServerNodes servers, RunReport report, IProgressView progress) = context;
         _context = context;
         _o = o;
         _attacks = attacks;
@@ -41,9 +41,9 @@ internal sealed class AttackRun : IAsyncDisposable
         _attackConnections = attacks.Sum(a => a.Connections);
         _room = new HonestRoom(o.Senders, flooders);
         _state = new FanoutRunState(o.Senders, 1);
-        _monitor = new RunMonitor(serverPid);
+        _monitor = new RunMonitor(servers.Pids);
         int maxLine = Math.Max(o.Size, PayloadCodec.MaxHeaderLength) + 256;
-        _connector = new Connector(common.ConnectSettingsFor(server, common.ReceiveBufferFor(o.Clients, maxLine), Connector.MaxServerLine), o.Clients);
+        _connector = new Connector(common.ConnectSettingsFor(servers, common.ReceiveBufferFor(o.Clients, maxLine), Connector.MaxServerLine), o.Clients);
         FileLimit.Check(o.Clients + _attackConnections, report, progress);
     }
 
@@ -51,7 +51,7 @@ internal sealed class AttackRun : IAsyncDisposable
     public async Task<HonestMember[]?> ConnectAsync(CancellationToken ct)
     {
         int n = _o.Clients;
-        _context.Progress.Phase("connect", $"{n} honest members to {_context.Server}");
+        _context.Progress.Phase("connect", $"{n} honest members to {_context.Servers}");
         ConnectedRoom<HonestMember> connected = await ConnectPhase.RunAsync(_connector, n, (i, c) =>
         {
             var m = new HonestMember(_room, c, i, observer: i == n - 1);
@@ -96,9 +96,11 @@ internal sealed class AttackRun : IAsyncDisposable
         _context.Progress.Phase("send", string.Create(s_inv,
             $"{_o.Rate:N0} msg/s over {k} senders to {honest.Length} members: warm-up {_o.Warmup.TotalSeconds:0.#} s, baseline {_o.Phase.TotalSeconds:0.#} s, then {_o.Phase.TotalSeconds:0.#} s under attack ({string.Join(", ", _attacks.Select(a => a.Name))})"));
 
-        // Attackers come from addresses after the honest members'; the exhaustion from one more.
-        _attackConnector = new Connector(_context.Common.ConnectSettingsFor(_context.Server, 16 * 1024, Connector.MaxServerLine, _connector.BlocksFor(_o.Clients)), 0);
-        _exhaustAddress = SourceAddresses.CanSpread(_context.Server.Address)
+        // Attackers come from addresses after the honest members'; the exhaustion from one more. Over
+        // several nodes they all go to the first: each node enforces its own limits.
+        ServerNodes attacked = _context.Servers.FirstNode();
+        _attackConnector = new Connector(_context.Common.ConnectSettingsFor(attacked, 16 * 1024, Connector.MaxServerLine, _connector.BlocksFor(_o.Clients)), 0);
+        _exhaustAddress = attacked.CanSpread
             ? SourceAddresses.Block(_connector.BlocksFor(_o.Clients) + _attackConnector.BlocksFor(_attackConnections) + 1)
             : null;
         var context = new AttackContext(_attackConnector, _room, _room.PhaseStart[1] + RunClock.Ticks(_o.AttackTimeout), _room.PhaseEnd[1], _exhaustAddress);
@@ -162,13 +164,13 @@ internal sealed class AttackRun : IAsyncDisposable
         double loopLagP99 = _monitor.LoopLagP99Ms;
         _context.Report.Histograms["loop-lag"] = _monitor.LoopLag;
         results.Tool = new ToolHealth(null, loopLagP99, null);
-        if (_context.ServerPid is not null)
+        if (_context.Servers.Sampled)
         {
             results.Server = new ServerResources { RssMaxMb = _monitor.ServerRssMaxKb / 1024.0, RssEndMb = _monitor.ServerRssNowKb() / 1024.0 };
         }
 
         _context.Report.CheckToolHealth(openModel: true, 0, loopLagP99);
-        _context.Report.Facts["target"] = $"{_context.Common.Target} {_context.Server}";
+        _context.Report.Facts["target"] = $"{_context.Common.Target} {_context.Servers}";
         _context.Report.Facts["exhaust_address"] = _exhaustAddress?.ToString() ?? "the kernel's (the server is not loopback IPv4)";
         _context.Report.Facts["config"] = string.Create(s_inv,
             $"clients={_o.Clients} senders={_o.Senders} rate={_o.Rate} size={_o.Size} warmup={_o.Warmup.TotalSeconds}s phase={_o.Phase.TotalSeconds}s attack-timeout={_o.AttackTimeout.TotalSeconds}s " +

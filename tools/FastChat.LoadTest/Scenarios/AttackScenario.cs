@@ -1,4 +1,3 @@
-using System.Net;
 using FastChat.LoadTest.Internal;
 using FastChat.LoadTest.Reporting;
 using FastChat.LoadTest.Scenarios.Attacks;
@@ -13,7 +12,7 @@ namespace FastChat.LoadTest.Scenarios;
 /// <remarks>Every honest message is verified; a phase's latency, loss and order are those of the messages intended in it.</remarks>
 internal static class AttackScenario
 {
-    public static async Task<RunReport> RunAsync(CommonOptions common, AttackOptions o, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct)
+    public static async Task<RunReport> RunAsync(CommonOptions common, AttackOptions o, ServerNodes servers, IProgressView progress, CancellationToken ct)
     {
         o.Validate();
         if (common.Target != TargetKind.FastChat)
@@ -22,7 +21,7 @@ internal static class AttackScenario
         }
 
         var report = new RunReport("attack");
-        await using var run = new AttackRun(new ScenarioContext(common, server, serverPid, report, progress), o, o.CreateAttacks());
+        await using var run = new AttackRun(new ScenarioContext(common, servers, report, progress), o, o.CreateAttacks());
         HonestMember[]? honest = await run.ConnectAsync(ct);
         if (honest is null)
         {

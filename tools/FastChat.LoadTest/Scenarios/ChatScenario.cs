@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using FastChat.LoadTest.Internal;
 using FastChat.LoadTest.Reporting;
 using FastChat.LoadTest.Scenarios.Phases;
@@ -34,15 +33,15 @@ internal sealed record ChatOptions
 /// </summary>
 internal static class ChatScenario
 {
-    public static async Task<RunReport> RunAsync(CommonOptions common, ChatOptions o, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct)
+    public static async Task<RunReport> RunAsync(CommonOptions common, ChatOptions o, ServerNodes servers, IProgressView progress, CancellationToken ct)
     {
         var report = new RunReport("chat");
-        await using var monitor = new RunMonitor(serverPid);
+        await using var monitor = new RunMonitor(servers.Pids);
         var latency = LatencyRecorders.NewHistogram();
         long epoch = Stopwatch.GetTimestamp();
         double expectedMessages = o.Clients * o.Duration.TotalSeconds / Math.Max(0.001, o.Think.TotalSeconds);
         int capacity = o.Clients + (int)Math.Min(1_000_000, (expectedMessages * o.LeaveProbability * 2) + 100);
-        using var pool = new MemberPool(common, server, capacity, epoch, ticks =>
+        using var pool = new MemberPool(common, servers, capacity, epoch, ticks =>
         {
             lock (latency)
             {

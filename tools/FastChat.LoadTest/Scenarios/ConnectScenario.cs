@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using FastChat.LoadTest.Internal;
 using FastChat.LoadTest.Reporting;
 using FastChat.LoadTest.Scenarios.Phases;
@@ -24,14 +23,14 @@ internal sealed record ConnectOptions
 /// </summary>
 internal static class ConnectScenario
 {
-    public static async Task<RunReport> RunAsync(CommonOptions common, ConnectOptions o, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct)
+    public static async Task<RunReport> RunAsync(CommonOptions common, ConnectOptions o, ServerNodes servers, IProgressView progress, CancellationToken ct)
     {
         var report = new RunReport("connect");
         int churnTotal = (int)Math.Min(200_000, o.ChurnSeconds * o.ChurnRate);
         FileLimit.Check(o.Clients, report, progress);
-        await using var monitor = new RunMonitor(serverPid);
+        await using var monitor = new RunMonitor(servers.Pids);
         long rssBefore = monitor.ServerRssNowKb();
-        using var pool = new MemberPool(common, server, o.Clients + churnTotal + 16);
+        using var pool = new MemberPool(common, servers, o.Clients + churnTotal + 16);
 
         progress.Phase("storm", $"{o.Clients} connections, {common.ConnectConcurrency} handshakes at a time");
         long start = Stopwatch.GetTimestamp();
@@ -39,7 +38,7 @@ internal static class ConnectScenario
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         ConnectionCounts storm = pool.Counts;
         long rssConnected = monitor.ServerRssNowKb();
-        bool perConnection = serverPid is not null && storm.Ready > 0;
+        bool perConnection = servers.Sampled && storm.Ready > 0;
         int stormMismatch = await pool.WaitConsistentAsync(TimeSpan.FromSeconds(15), ct);
         progress.Phase("storm", $"{storm.Ready} ready, {storm.Full} FULL, {storm.Failed} failed in {seconds:F2} s; {stormMismatch} member views differ from the real set");
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using FastChat.LoadTest.Internal;
 using FastChat.LoadTest.Reporting;
 using FastChat.LoadTest.Scenarios.Phases;
@@ -23,6 +22,7 @@ internal sealed record FanoutRoom(
     long RssConnectedKb);
 
 /// <summary>The send phase of a fanout run: the senders and their loops, the model, and what was sampled when measuring started and ended.</summary>
+/// <param name="NodeCpuSeconds">Each node's CPU seconds in the measured window (several sampled nodes; else empty).</param>
 internal sealed record FanoutSending(
     FanoutSender[] Senders,
     IReadOnlyList<RateStage> Stages,
@@ -31,6 +31,7 @@ internal sealed record FanoutSending(
     FanoutTimeline Timeline,
     double ToolCpuSeconds,
     double ServerCpuSeconds,
+    IReadOnlyList<double> NodeCpuSeconds,
     long RssAtStallKb,
     long AnonAtStallKb)
 {
@@ -57,7 +58,7 @@ internal sealed class FanoutRun : IAsyncDisposable
 
     public FanoutRun(ScenarioContext context, FanoutOptions o, FanoutTarget target)
     {
-        (CommonOptions common, IPEndPoint server, int? serverPid, RunReport report, IProgressView progress) = context;
+        (CommonOptions common, ServerNodes servers, RunReport report, IProgressView progress) = context;
         _context = context;
         _o = o;
         _target = target;
@@ -66,10 +67,10 @@ internal sealed class FanoutRun : IAsyncDisposable
         _extraSenders = target.SendersAreMembers ? 0 : o.Senders;
         _total = o.Clients + _extraSenders;
         int maxLine = Math.Max(o.Size, PayloadCodec.MaxHeaderLength) + 256;
-        _connector = new Connector(common.ConnectSettingsFor(server, common.ReceiveBufferFor(_total, maxLine), Connector.MaxServerLine), _total);
+        _connector = new Connector(common.ConnectSettingsFor(servers, common.ReceiveBufferFor(_total, maxLine), Connector.MaxServerLine), _total);
         _churn = o.ChurnRate > 0 && common.Target == TargetKind.FastChat;
         FileLimit.Check(_total + (_churn ? Churner.Concurrent(o.ChurnRate, o.ChurnHold) : 0), report, progress);
-        _monitor = new RunMonitor(serverPid);
+        _monitor = new RunMonitor(servers.Pids);
         _rssBeforeKb = _monitor.ServerRssNowKb();
     }
 
@@ -81,7 +82,9 @@ internal sealed class FanoutRun : IAsyncDisposable
     /// <summary>Connects every member and publish-only sender; null (the run aborted) when a sender did not get in.</summary>
     public async Task<FanoutRoom?> ConnectAsync(CancellationToken ct)
     {
-        _context.Progress.Phase("connect", $"{_o.Clients} members + {_extraSenders} publish-only senders to {_context.Server} ({_context.Common.Target})");
+        ServerNodes servers = _context.Servers;
+        _context.Progress.Phase("connect", $"{_o.Clients} members + {_extraSenders} publish-only senders to {servers} ({_context.Common.Target}" +
+            (servers.IsCluster ? $", round-robin over {servers.Count} nodes)" : ")"));
         int firstLaggard = FirstLaggard;
         if (_o.StalledMembers > 0 && (firstLaggard < 1 || (_target.SendersAreMembers && firstLaggard <= SenderCount)))
         {
@@ -168,12 +171,13 @@ internal sealed class FanoutRun : IAsyncDisposable
 
         // Churners join from source addresses after the members' own.
         _churner = _churn
-            ? new Churner(_context.Common.ConnectSettingsFor(_context.Server, 4096, Connector.MaxServerLine, _connector.BlocksFor(_total)), _o.ChurnRate, _o.ChurnHold)
+            ? new Churner(_context.Common.ConnectSettingsFor(_context.Servers, 4096, Connector.MaxServerLine, _connector.BlocksFor(_total)), _o.ChurnRate, _o.ChurnHold)
             : null;
         Task churnLoop = _churner?.RunAsync(measureEnd, ct) ?? Task.CompletedTask;
 
         var timeline = new FanoutTimeline(_context.Report, _monitor, _state, room.Members, senders, _context.Progress);
         double toolCpuStart = 0, serverCpuStart = 0;
+        ProcSample?[] nodesStart = [];
         long rssAtStall = 0, anonAtStall = 0;
         bool measuring = false;
         while (Stopwatch.GetTimestamp() < measureEnd && !ct.IsCancellationRequested)
@@ -183,7 +187,8 @@ internal sealed class FanoutRun : IAsyncDisposable
                 measuring = true;
                 (rssAtStall, anonAtStall) = StallLaggards(room);
                 toolCpuStart = _monitor.ToolCpuSecondsTotal;
-                serverCpuStart = ServerCpuSeconds();
+                serverCpuStart = _monitor.ServerCpuSecondsNow();
+                nodesStart = _context.Servers.IsCluster ? _monitor.NodesNow() : [];
             }
 
             await RunClock.WaitUntilAsync(Math.Min(timeline.NextTick, measureEnd), ct);
@@ -198,8 +203,9 @@ internal sealed class FanoutRun : IAsyncDisposable
         }
 
         double toolCpu = _monitor.ToolCpuSecondsTotal - toolCpuStart;
-        double serverCpu = ServerCpuSeconds() - serverCpuStart;
-        return new FanoutSending(senders, stages, sendLoops, churnLoop, timeline, toolCpu, serverCpu, rssAtStall, anonAtStall);
+        double serverCpu = _monitor.ServerCpuSecondsNow() - serverCpuStart;
+        double[] nodeCpu = nodesStart.Zip(_monitor.NodesNow(), (a, b) => (b?.CpuSeconds ?? 0) - (a?.CpuSeconds ?? 0)).ToArray();
+        return new FanoutSending(senders, stages, sendLoops, churnLoop, timeline, toolCpu, serverCpu, nodeCpu, rssAtStall, anonAtStall);
     }
 
     /// <summary>Stops the senders and waits for every healthy member to have every message (or <c>--drain</c>); then the churn's end.</summary>
@@ -265,7 +271,7 @@ internal sealed class FanoutRun : IAsyncDisposable
             senders.Sum(s => s.Batches),
             room.Connections.Sum(r => r?.Connection.PongsSent ?? 0),
             reads == 0 ? 0 : room.Members.Sum(m => m.TotalDeliveries) / (double)reads);
-        results.Verification = FanoutChecks.Verify(_context.Report, room.Members, room.Healthy, room.Laggards, sent);
+        (results.Verification, IReadOnlyList<NodeDelivery> nodes) = FanoutChecks.Verify(_context.Report, _context.Servers, room.Members, room.Healthy, room.Laggards, sent);
         results.Laggards = LaggardOutcome.Summarize(_context.Report, laggards, _state, _o.LaggardBytesPerSecond, sent);
 
         var latency = LatencyRecorders.NewHistogram();
@@ -294,13 +300,19 @@ internal sealed class FanoutRun : IAsyncDisposable
         double loopLagP99 = _monitor.LoopLagP99Ms;
         _context.Report.Histograms["loop-lag"] = _monitor.LoopLag;
         results.Tool = new ToolHealth(toolCpu, loopLagP99, Environment.ProcessorCount);
-        if (_context.ServerPid is not null)
+        if (_context.Servers.Sampled)
         {
             results.Server = ServerUsage(room, sending, window, rssEnd, anonEnd);
         }
 
+        if (_context.Servers.IsCluster)
+        {
+            results.Nodes = PerNode(nodes, sending, window);
+            _context.Report.Tables.Add(NodeResults.Table(results.Nodes, results.Server));
+        }
+
         _context.Report.CheckToolHealth(sending.OpenModel, toolCpu, loopLagP99);
-        _context.Report.Facts["target"] = $"{_context.Common.Target} {_context.Server}";
+        _context.Report.Facts["target"] = $"{_context.Common.Target} {_context.Servers}";
         _context.Report.Facts["model"] = sending.OpenModel ? "open (rate)" : $"closed (window {_o.Window})";
         _context.Report.Facts["config"] = string.Create(CultureInfo.InvariantCulture,
             $"clients={_o.Clients} senders={SenderCount} {(sending.OpenModel ? $"rate={sending.Stages[0].RatePerSecond}" : $"window={_o.Window}")} size={_o.Size} warmup={_o.Warmup.TotalSeconds}s duration={window}s drain={_o.Drain.TotalSeconds}s") +
@@ -352,7 +364,18 @@ internal sealed class FanoutRun : IAsyncDisposable
         return baseline;
     }
 
-    private double ServerCpuSeconds() => _context.ServerPid is int pid ? ProcSampler.Read(pid)?.CpuSeconds ?? 0 : 0;
+    /// <summary>Each node's members and what they got, beside its process: CPU in the measured window, RSS (the largest sampled, as for the total, and now).</summary>
+    private NodeResult[] PerNode(IReadOnlyList<NodeDelivery> nodes, FanoutSending sending, double window)
+    {
+        ServerNodes servers = _context.Servers;
+        ProcSample?[] now = _monitor.NodesNow();
+        NodeProcess? Process(int i) => servers.Sampled
+            ? new NodeProcess(servers.Pids[i], sending.NodeCpuSeconds.ElementAtOrDefault(i) / window * 100,
+                _monitor.NodeRssMaxKb[i] / 1024.0, (now[i]?.RssKb ?? 0) / 1024.0)
+            : null;
+        return nodes.Select((d, i) => new NodeResult(i, servers.EndPoints[i].ToString(), d.Members, d.Deliveries, d.Deliveries / window,
+            d.LostTotal, d.Dropped, d.OrderCompared, Process(i))).ToArray();
+    }
 
     private ServerResources ServerUsage(FanoutRoom room, FanoutSending sending, double window, long rssEnd, long anonEnd)
     {

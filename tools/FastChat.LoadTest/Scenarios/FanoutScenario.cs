@@ -1,4 +1,3 @@
-using System.Net;
 using FastChat.LoadTest.Internal;
 using FastChat.LoadTest.Reporting;
 using FastChat.LoadTest.Scenarios.Phases;
@@ -11,12 +10,12 @@ namespace FastChat.LoadTest.Scenarios;
 /// </summary>
 internal static class FanoutScenario
 {
-    public static async Task<RunReport> RunAsync(CommonOptions common, FanoutOptions o, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct)
+    public static async Task<RunReport> RunAsync(CommonOptions common, FanoutOptions o, ServerNodes servers, IProgressView progress, CancellationToken ct)
     {
         FanoutTarget target = Validate(common, o);
         var report = new RunReport("fanout");
         await WarmUpReceivePathAsync(o, ct);
-        await using var run = new FanoutRun(new ScenarioContext(common, server, serverPid, report, progress), o, target);
+        await using var run = new FanoutRun(new ScenarioContext(common, servers, report, progress), o, target);
 
         FanoutRoom? room = await run.ConnectAsync(ct);
         if (room is null)

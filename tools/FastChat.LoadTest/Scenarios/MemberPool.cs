@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text;
 using FastChat.LoadTest.Internal;
 using FastChat.LoadTest.Reporting;
@@ -19,9 +18,10 @@ internal sealed class MemberPool : IDisposable
     private int _nextIndex;
     private long _pongsOfClosed;
 
-    public MemberPool(CommonOptions common, IPEndPoint server, int capacity, long epoch = 0, Action<long>? latencyTicks = null)
+    /// <remarks>Connection i goes to node i mod N of <paramref name="servers"/>, rejoins included.</remarks>
+    public MemberPool(CommonOptions common, ServerNodes servers, int capacity, long epoch = 0, Action<long>? latencyTicks = null)
     {
-        _connector = new Connector(common.ConnectSettingsFor(server, common.ReceiveBufferBytes > 0 ? common.ReceiveBufferBytes : 4096, Connector.MaxServerLine), capacity);
+        _connector = new Connector(common.ConnectSettingsFor(servers, common.ReceiveBufferBytes > 0 ? common.ReceiveBufferBytes : 4096, Connector.MaxServerLine), capacity);
         Epoch = epoch;
         LatencyTicks = latencyTicks;
     }

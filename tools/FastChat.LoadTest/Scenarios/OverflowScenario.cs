@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using FastChat.LoadTest.Internal;
 using FastChat.LoadTest.Reporting;
 using FastChat.LoadTest.Scenarios.Phases;
@@ -26,11 +25,11 @@ internal sealed record OverflowOptions
 /// </summary>
 internal static class OverflowScenario
 {
-    public static async Task<RunReport> RunAsync(CommonOptions common, OverflowOptions o, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct)
+    public static async Task<RunReport> RunAsync(CommonOptions common, OverflowOptions o, ServerNodes servers, IProgressView progress, CancellationToken ct)
     {
         var report = new RunReport("overflow");
-        await using var monitor = new RunMonitor(serverPid);
-        using var pool = new MemberPool(common, server, o.MaxClients + o.Excess + 64, Stopwatch.GetTimestamp());
+        await using var monitor = new RunMonitor(servers.Pids);
+        using var pool = new MemberPool(common, servers, o.MaxClients + o.Excess + 64, Stopwatch.GetTimestamp());
         FileLimit.Check(o.MaxClients + o.Excess, report, progress);
 
         progress.Phase("fill", $"{o.MaxClients} members (the server's --max-clients)");

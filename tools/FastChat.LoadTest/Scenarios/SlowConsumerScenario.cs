@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using FastChat.LoadTest.Internal;
 using FastChat.LoadTest.Reporting;
 
@@ -11,9 +10,9 @@ namespace FastChat.LoadTest.Scenarios;
 /// </summary>
 internal static class SlowConsumerScenario
 {
-    public static async Task<RunReport> RunAsync(CommonOptions common, FanoutOptions o, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct)
+    public static async Task<RunReport> RunAsync(CommonOptions common, FanoutOptions o, ServerNodes servers, IProgressView progress, CancellationToken ct)
     {
-        RunReport r = await FanoutScenario.RunAsync(common, o, server, serverPid, progress, ct);
+        RunReport r = await FanoutScenario.RunAsync(common, o, servers, progress, ct);
         r.Scenario = "slow-consumer";
         r.Facts["scenario"] = o.LaggardBytesPerSecond > 0
             ? string.Create(CultureInfo.InvariantCulture, $"slow-consumer: {o.StalledMembers} of {o.Clients} members read at most {o.LaggardBytesPerSecond:F0} bytes/s")

@@ -1,4 +1,3 @@
-using System.Net;
 using FastChat.LoadTest.Internal;
 using FastChat.LoadTest.Reporting;
 
@@ -7,9 +6,9 @@ namespace FastChat.LoadTest.Scenarios;
 /// <summary>A long, steady fanout run; the server's RSS trend over it is the result (docs/LOADTEST.md, soak).</summary>
 internal static class SoakScenario
 {
-    public static async Task<RunReport> RunAsync(CommonOptions common, FanoutOptions o, IPEndPoint server, int? serverPid, IProgressView progress, CancellationToken ct)
+    public static async Task<RunReport> RunAsync(CommonOptions common, FanoutOptions o, ServerNodes servers, IProgressView progress, CancellationToken ct)
     {
-        RunReport r = await FanoutScenario.RunAsync(common, o, server, serverPid, progress, ct);
+        RunReport r = await FanoutScenario.RunAsync(common, o, servers, progress, ct);
         r.Scenario = "soak";
         Trend(r);
         return r;
@@ -17,7 +16,8 @@ internal static class SoakScenario
 
     /// <summary>
     /// The RSS trend over the measured seconds: the quarters, and the slope of a least-squares line through
-    /// every per-second sample, which one spike moves far less (docs/LOADTEST.md, soak).
+    /// every per-second sample, which one spike moves far less (docs/LOADTEST.md, soak). Over several
+    /// nodes the trend is of their sum, and each node gets a line of its own.
     /// </summary>
     internal static void Trend(RunReport r)
     {
@@ -32,15 +32,26 @@ internal static class SoakScenario
             quarters = new SoakQuarters(first, last, measured.Average(t => t.ServerCpuPercent));
         }
 
+        SoakFit Fit(Func<TimelineRow, double> rss)
+        {
+            (double slope, double r2) = LinearFit(measured.Select(t => (t.Seconds, rss(t))).ToList());
+            return new SoakFit(slope, r2, measured.Count, measured[^1].Seconds - measured[0].Seconds);
+        }
+
+        SoakFit[]? nodes = null;
         if (measured.Count >= 2)
         {
-            (double slope, double r2) = LinearFit(measured.Select(t => (t.Seconds, t.ServerRssMb)).ToList());
-            fit = new SoakFit(slope, r2, measured.Count, measured[^1].Seconds - measured[0].Seconds);
+            fit = Fit(t => t.ServerRssMb);
+            int count = measured[0].NodeRssMb?.Count ?? 0;
+            if (count > 1 && measured.All(t => t.NodeRssMb?.Count == count))
+            {
+                nodes = Enumerable.Range(0, count).Select(n => Fit(t => t.NodeRssMb![n])).ToArray();
+            }
         }
 
         if (quarters is not null || fit is not null)
         {
-            r.Results.Soak = new SoakResult(quarters, fit);
+            r.Results.Soak = new SoakResult(quarters, fit, nodes);
         }
     }
 

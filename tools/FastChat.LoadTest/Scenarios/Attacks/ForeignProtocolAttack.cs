@@ -18,7 +18,7 @@ internal sealed class ForeignProtocolAttack(int connections) : Attack("foreign",
     // Timed from the connect: the opening goes out with it.
     private async Task OneAsync(AttackContext context, string protocol, CancellationToken ct)
     {
-        byte[] hello = protocol == "TLS" ? ClientHello() : HttpPost(context.Connector.Settings.Server.ToString());
+        byte[] hello = protocol == "TLS" ? ClientHello() : HttpPost(context.Connector.Settings.Servers.First.ToString());
         long start = Stopwatch.GetTimestamp();
         if (await JoinAsync(context, ct, hello: hello, detail: protocol, refusalNamesFull: true) is (ClientConnection conn, ControlSink sink))
         {

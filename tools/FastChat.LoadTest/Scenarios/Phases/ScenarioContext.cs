@@ -1,8 +1,7 @@
-using System.Net;
 using FastChat.LoadTest.Internal;
 using FastChat.LoadTest.Reporting;
 
 namespace FastChat.LoadTest.Scenarios.Phases;
 
-/// <summary>What every phase of a run works with: the shared options, the server and its process (if sampled), the report and the progress view.</summary>
-internal sealed record ScenarioContext(CommonOptions Common, IPEndPoint Server, int? ServerPid, RunReport Report, IProgressView Progress);
+/// <summary>What every phase of a run works with: the shared options, the servers and their processes (if sampled), the report and the progress view.</summary>
+internal sealed record ScenarioContext(CommonOptions Common, ServerNodes Servers, RunReport Report, IProgressView Progress);
