@@ -185,20 +185,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- build -----------------------------------------------------------------------------------
-if [[ -n "${FC_SERVER_DLL:-}" ]]; then
-  [[ -f "$FC_SERVER_DLL" ]] || die "FC_SERVER_DLL=$FC_SERVER_DLL not found"
-  log "FastChat server: $FC_SERVER_DLL (not built)"
-else
-  log "building FastChat.Server (Release, artifacts in $ARTIFACTS)"
-  dotnet build "$repo/src/FastChat.Server" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >"$OUT/build-server.log" 2>&1 \
-    || { tail -20 "$OUT/build-server.log" >&2; die "server build failed"; }
-fi
-log "building fastchat-loadtest (Release, artifacts in $ARTIFACTS)"
-dotnet build "$repo/tools/FastChat.LoadTest" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >"$OUT/build-loadtest.log" 2>&1 \
-  || { tail -20 "$OUT/build-loadtest.log" >&2; die "load tester build failed"; }
-SRV_DLL="${FC_SERVER_DLL:-$ARTIFACTS/bin/FastChat.Server/release/FastChat.Server.dll}"
-LT_DLL="$ARTIFACTS/bin/FastChat.LoadTest/release/fastchat-loadtest.dll"
-[[ -f "$SRV_DLL" && -f "$LT_DLL" ]] || die "build outputs not found under $ARTIFACTS/bin"
+# shellcheck source=perf/build.sh
+source "$here/build.sh"
+build_fastchat loadtest
 
 # Every connection is a file descriptor (the load tester's side here, each node's in its process).
 hard="$(ulimit -Hn)"; want=20000

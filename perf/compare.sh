@@ -204,23 +204,9 @@ done
 
 # --- build -----------------------------------------------------------------------------------
 use_lt=1; [[ -n "$harness_bin" && "$LOADTEST" == 0 ]] && use_lt=0
-if [[ -n "${FC_SERVER_DLL:-}" ]]; then
-  [[ -f "$FC_SERVER_DLL" ]] || die "FC_SERVER_DLL=$FC_SERVER_DLL not found"
-  log "FastChat server: $FC_SERVER_DLL (not built)"
-else
-  log "building FastChat.Server (Release, artifacts in $ARTIFACTS)"
-  dotnet build "$repo/src/FastChat.Server" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >"$OUT/build-server.log" 2>&1 \
-    || { tail -20 "$OUT/build-server.log" >&2; die "server build failed"; }
-fi
-SRV_DLL="${FC_SERVER_DLL:-$ARTIFACTS/bin/FastChat.Server/release/FastChat.Server.dll}"
-LT_DLL="$ARTIFACTS/bin/FastChat.LoadTest/release/fastchat-loadtest.dll"
-if (( use_lt )); then
-  log "building fastchat-loadtest (Release, artifacts in $ARTIFACTS)"
-  dotnet build "$repo/tools/FastChat.LoadTest" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >"$OUT/build-loadtest.log" 2>&1 \
-    || { tail -20 "$OUT/build-loadtest.log" >&2; die "load tester build failed"; }
-  [[ -f "$LT_DLL" ]] || die "$LT_DLL not found after the build"
-fi
-[[ -f "$SRV_DLL" ]] || die "$SRV_DLL not found"
+# shellcheck source=perf/build.sh
+source "$here/build.sh"
+if (( use_lt )); then build_fastchat loadtest; else build_fastchat; fi
 build_harness || die "see above"
 
 # Every connection is a file descriptor: 5000 members + the server's side in one box.

@@ -13,6 +13,8 @@
 # Environment:
 #   ARTIFACTS=/tmp/art-compare  dotnet --artifacts-path (the server and the load tester are built there)
 #   FC_SERVER_DLL=path     run this FastChat.Server.dll instead of building the tree's
+#   FC_LIMITS="--max-clients-per-address 0 ..."  the per-client limits turned off, as in compare.sh
+#                          (FC_LIMITS="" for a server without them)
 #   HARNESS=path FANOUT=path    the optional C harness, as in compare.sh (HARNESS=none: not used)
 #   MEMBERS=10000          idle members in step 1;  WIDE_MEMBERS=19000  members in step 5
 #   STEPS="1 2 3 4 5"      which steps to run
@@ -26,6 +28,8 @@ OUT="${OUT:-/tmp/fastchat-extras-$(date -u +%Y%m%dT%H%M%SZ)}"
 MEMBERS="${MEMBERS:-10000}"
 WIDE_MEMBERS="${WIDE_MEMBERS:-19000}"
 STEPS="${STEPS:-1 2 3 4 5}"
+# The per-client limits off, as in compare.sh: fast senders, and the C harness answers no PING.
+FC_LIMITS="${FC_LIMITS---max-clients-per-address 0 --max-lines-per-second 0 --registration-timeout 0 --idle-timeout 0}"
 export PATH="$PATH:$HOME/.dotnet/tools"
 mkdir -p "$OUT"
 log() { printf '%s\n' "$*" >&2; }
@@ -40,27 +44,16 @@ find_harness "$repo" || die "see above"
 tools="lt"; [[ -z "$harness_bin" ]] || tools="lt c"
 log "tools for steps 3-5: fastchat-loadtest$([[ -n "$harness_bin" ]] && echo ", and $harness_desc" || echo "; $harness_note")"
 
-if [[ -n "${FC_SERVER_DLL:-}" ]]; then
-  [[ -f "$FC_SERVER_DLL" ]] || die "FC_SERVER_DLL=$FC_SERVER_DLL not found"
-else
-  log "building FastChat.Server (Release, artifacts in $ARTIFACTS)"
-  dotnet build "$repo/src/FastChat.Server" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >"$OUT/build-server.log" 2>&1 \
-    || { tail -20 "$OUT/build-server.log" >&2; die "server build failed"; }
-fi
-log "building fastchat-loadtest (Release, artifacts in $ARTIFACTS)"
-dotnet build "$repo/tools/FastChat.LoadTest" -c Release --artifacts-path "$ARTIFACTS" -v q -nologo >"$OUT/build-loadtest.log" 2>&1 \
-  || { tail -20 "$OUT/build-loadtest.log" >&2; die "load tester build failed"; }
+# shellcheck source=perf/build.sh
+source "$here/build.sh"
+build_fastchat loadtest
 build_harness || die "see above"
-SRV_DLL="${FC_SERVER_DLL:-$ARTIFACTS/bin/FastChat.Server/release/FastChat.Server.dll}"
-LT_DLL="$ARTIFACTS/bin/FastChat.LoadTest/release/fastchat-loadtest.dll"
-[[ -f "$SRV_DLL" && -f "$LT_DLL" ]] || die "build outputs not found under $ARTIFACTS/bin"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 SPID=""; SPORT=""
 start_fastchat() {   # environment given on the call (VAR=x start_fastchat) reaches the server
-  # The per-client limits off, as in compare.sh: fast senders, and the C harness answers no PING.
-  dotnet "$SRV_DLL" --bind 127.0.0.1 --port 0 --stats-interval 0 --max-clients 19000 \
-    --max-clients-per-address 0 --max-lines-per-second 0 --registration-timeout 0 --idle-timeout 0 >"$OUT/server.out" 2>"$OUT/server.err" &
+  # shellcheck disable=SC2086
+  dotnet "$SRV_DLL" --bind 127.0.0.1 --port 0 --stats-interval 0 --max-clients 19000 $FC_LIMITS >"$OUT/server.out" 2>"$OUT/server.err" &
   SPID=$!
   # Up to 30 s: a cold .NET start on a busy 2-core box is slow.
   for _ in $(seq 600); do grep -q '^listening on ' "$OUT/server.out" 2>/dev/null && break; sleep 0.05; done
