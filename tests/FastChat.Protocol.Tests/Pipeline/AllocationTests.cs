@@ -36,7 +36,10 @@ public class AllocationTests
             Assert.Equal(Lines, lines);
         }
 
-        Assert.True(rounds.All(r => r == 0), $"allocated per round: {string.Join(", ", rounds)} bytes");
+        // An allocation per line costs at least 24 bytes a line, 240 KB a round, in every round. The
+        // runtime itself now and then allocates a few KB on this thread (seen under a parallel test
+        // run), so: nothing in some round, and under a byte a line in each.
+        Assert.True(rounds.Min() == 0 && rounds.All(r => r < Lines), $"allocated per round: {string.Join(", ", rounds)} bytes");
     }
 
     private static byte[] BuildClientStream()

@@ -66,12 +66,19 @@ public class LimitTests
 
         // One token per 100 ms; the waiting lines are read a batch at a time, every 200 ms, until it
         // has been over the rate for longer than 2 s. Then BYE flood, and the lines it sent beyond
-        // that are dropped. (The clock moves in steps while the loops run, so a batch may be late
-        // by a step: the count has some slack, the order none.)
+        // that are dropped. The clock moves a step once the receive loop has taken the last one (a
+        // batch broadcast, or the cut), so a busy machine cannot let it run ahead; the count keeps a
+        // batch of slack at each end for where the steps fall, the order none.
         for (int step = 0; step < 100 && server.Server.MemberCount == 2; step++)
         {
+            long before = server.Counters.MessagesIn;
             time.Advance(Internal.ConnectionLimits.ThrottledBatchPeriod);
-            await Task.Delay(5, TestContext.Current.CancellationToken); // polling: the receive loop runs on its own thread
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            wait.CancelAfter(TimeSpan.FromSeconds(2)); // a step that makes no batch moves on after this
+            while (server.Counters.MessagesIn == before && server.Server.MemberCount == 2 && !wait.IsCancellationRequested)
+            {
+                await Task.Delay(2, TestContext.Current.CancellationToken); // polling: the receive loop runs on its own thread
+            }
         }
 
         List<string> seen = await observer.ReadUntilAsync(l => l == $"LEAVE {flooder.Id}");
