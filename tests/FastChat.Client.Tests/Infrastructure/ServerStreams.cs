@@ -55,36 +55,6 @@ internal static class ServerStreams
 
     public static readonly Gen<byte[]> ServerStream = ServerLineBytes.Array[0, 16].Select(lines => (byte[])[.. lines.SelectMany(l => l)]);
 
-    /// <summary>Chunk sizes from cut points between bytes: none, all, or a random subset of any density.</summary>
-    public static Gen<int[]> Chunks(int length)
-    {
-        if (length <= 1)
-        {
-            return Gen.Const(new[] { length });
-        }
-
-        Gen<bool[]> cuts = Gen.Frequency(
-            (1, (IGen<bool[]>)Gen.Const(new bool[length - 1])),
-            (1, Gen.Const(Enumerable.Repeat(true, length - 1).ToArray())),
-            (6, Gen.Int[1, 100].SelectMany(density => Gen.Int[0, 99].Select(r => r < density).Array[length - 1])));
-        return cuts.Select(cut =>
-        {
-            var sizes = new List<int>();
-            int start = 0;
-            for (int i = 0; i < cut.Length; i++)
-            {
-                if (cut[i])
-                {
-                    sizes.Add(i + 1 - start);
-                    start = i + 1;
-                }
-            }
-
-            sizes.Add(length - start);
-            return sizes.ToArray();
-        });
-    }
-
     /// <summary>An event without its read time, USERS with its ids spelled out.</summary>
     public static string Describe(ChatEvent e) => e switch
     {

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using CsCheck;
 using FastChat.Client.Tests.Infrastructure;
 using static FastChat.Client.Tests.Infrastructure.ServerStreams;
+using static FastChat.Tests.Shared.SplitGen;
 
 namespace FastChat.Client.Tests.Integration;
 

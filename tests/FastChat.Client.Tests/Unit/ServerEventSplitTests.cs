@@ -1,6 +1,7 @@
 using CsCheck;
 using FastChat.Client.Tests.Infrastructure;
 using static FastChat.Client.Tests.Infrastructure.ServerStreams;
+using static FastChat.Tests.Shared.SplitGen;
 
 namespace FastChat.Client.Tests.Unit;
 

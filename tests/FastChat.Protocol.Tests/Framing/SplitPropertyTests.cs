@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CsCheck;
+using static FastChat.Tests.Shared.SplitGen;
 using static FastChat.Protocol.Tests.FramerHarness;
 
 namespace FastChat.Protocol.Tests;
@@ -55,39 +56,6 @@ public class SplitPropertyTests
     private static Gen<byte[]> HostileInput(int max) => Gen.Frequency(
         (1, (IGen<byte[]>)NonLfByte.Array[0, (4 * max) + 8]),
         (1, Gen.Frequency((60, (IGen<byte>)NonLfByte), (1, Gen.Const((byte)'\n'))).Array[0, (4 * max) + 8]));
-
-    /// <summary>
-    /// Chunk sizes of a stream of <paramref name="length"/> bytes, from cut points between bytes: no
-    /// cut (one receive), every cut (a receive per byte) or a random subset of any density.
-    /// </summary>
-    private static Gen<int[]> Chunks(int length)
-    {
-        if (length <= 1)
-        {
-            return Gen.Const(new[] { length });
-        }
-
-        Gen<bool[]> cuts = Gen.Frequency(
-            (1, (IGen<bool[]>)Gen.Const(new bool[length - 1])),
-            (1, Gen.Const(Enumerable.Repeat(true, length - 1).ToArray())),
-            (6, Gen.Int[1, 100].SelectMany(density => Gen.Int[0, 99].Select(r => r < density).Array[length - 1])));
-        return cuts.Select(cut =>
-        {
-            var sizes = new List<int>();
-            int start = 0;
-            for (int i = 0; i < cut.Length; i++)
-            {
-                if (cut[i])
-                {
-                    sizes.Add(i + 1 - start);
-                    start = i + 1;
-                }
-            }
-
-            sizes.Add(length - start);
-            return sizes.ToArray();
-        });
-    }
 
     private static Gen<(int Max, byte[] Input, int[] Chunks)> Split(Gen<int> max, Func<int, Gen<byte[]>> input) =>
         from m in max
