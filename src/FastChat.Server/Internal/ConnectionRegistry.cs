@@ -13,8 +13,20 @@ internal sealed class ConnectionRegistry
 
     public int Count => _connections.Count;
 
-    /// <summary>A moment's view of the live connections.</summary>
-    public IEnumerable<Connection> Connections => _connections.Keys;
+    /// <summary>
+    /// The live connections, enumerated in place: no lock and no copy (<c>Keys</c> would take every
+    /// lock and copy the whole set on each watchdog tick). Each connection present throughout is seen once.
+    /// </summary>
+    public IEnumerable<Connection> Connections
+    {
+        get
+        {
+            foreach (KeyValuePair<Connection, byte> entry in _connections)
+            {
+                yield return entry.Key;
+            }
+        }
+    }
 
     public void Track(Connection connection) => _connections.TryAdd(connection, 0);
 
