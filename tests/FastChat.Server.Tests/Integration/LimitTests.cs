@@ -63,6 +63,8 @@ public class LimitTests
         string[] burst = [.. Enumerable.Range(0, 5).Select(i => $"MSG {flooder.Id} {i}")];
         Assert.Equal(burst, await ReadMessagesAsync(observer, 5));
         Assert.Empty(await observer.SyncAsync());
+        // Its loop marks the start of the wait after broadcasting the burst; the clock must not move before that.
+        await ServerFixture.WaitUntilAsync(() => server.Counters.FloodDelays == 1, "the flooder waits for its rate");
 
         // One token per 100 ms; the waiting lines are read a batch at a time, every 200 ms, until it
         // has been over the rate for longer than 2 s. Then BYE flood, and the lines it sent beyond
