@@ -297,7 +297,8 @@ internal sealed partial class Room : IRoom, IDisposable
 
     /// <summary>
     /// After private output was queued for a member (a /users flood, say): cut it off past
-    /// --max-pending-bytes; past the server-wide limit, the walkers find whom to cut.
+    /// --max-pending-bytes; past the server-wide limit, cut the member furthest behind now, before
+    /// the asker's next lines can take it past its own limit first (the walkers check the log's share).
     /// </summary>
     public void CheckPending(Member member)
     {
@@ -307,7 +308,7 @@ internal sealed partial class Room : IRoom, IDisposable
             CutOff(member, CloseReason.SlowConsumer);
             WakeAll();
         }
-        else if (_limits.MaxTotalPendingBytes > 0 && _totals.PrivateBytes > _limits.MaxTotalPendingBytes)
+        else if (_limits.MaxTotalPendingBytes > 0 && _totals.PrivateBytes > _limits.MaxTotalPendingBytes && !CutOffForTotal())
         {
             WakeAll();
         }
