@@ -86,4 +86,21 @@ public static class ProtocolTokens
 
     /// <summary>The longest member id a server may send (docs/PROTOCOL.md section 7).</summary>
     public const int MaxIdLength = 32;
+
+    /// <summary>
+    /// An id's bytes as chars in <paramref name="chars"/> (at least <see cref="MaxIdLength"/> long, on the
+    /// caller's stack), for looking it up among strings without making one; false when it is too long to be an id.
+    /// </summary>
+    public static bool TryGetIdChars(ReadOnlySpan<byte> id, Span<char> chars, out ReadOnlySpan<char> idChars)
+    {
+        if (id.Length > MaxIdLength || id.Length > chars.Length)
+        {
+            idChars = default;
+            return false;
+        }
+
+        // Latin-1 widens each byte to the char of the same value: exact for any byte, so no two ids meet.
+        idChars = chars[..System.Text.Encoding.Latin1.GetChars(id, chars)];
+        return true;
+    }
 }

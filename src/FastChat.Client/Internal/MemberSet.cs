@@ -1,4 +1,3 @@
-using System.Text;
 using FastChat.Protocol;
 
 namespace FastChat.Client.Internal;
@@ -97,13 +96,12 @@ internal sealed class MemberSet
     /// <summary>The member's interned id string, or a new string for an id not in the set.</summary>
     public string GetOrCreate(ReadOnlySpan<byte> id)
     {
-        if (id.Length <= ProtocolTokens.MaxIdLength)
+        Span<char> chars = stackalloc char[ProtocolTokens.MaxIdLength];
+        if (ProtocolTokens.TryGetIdChars(id, chars, out ReadOnlySpan<char> key))
         {
-            Span<char> chars = stackalloc char[ProtocolTokens.MaxIdLength];
-            int n = Latin1(id, chars);
             lock (_lock)
             {
-                if (_lookup.TryGetValue(chars[..n], out string? known))
+                if (_lookup.TryGetValue(key, out string? known))
                 {
                     return known;
                 }
@@ -116,13 +114,12 @@ internal sealed class MemberSet
     private string Intern(ReadOnlySpan<byte> id, string[] previous)
     {
         // A USERS reply to /users names mostly known members: keep their existing strings.
-        if (id.Length <= ProtocolTokens.MaxIdLength)
+        Span<char> chars = stackalloc char[ProtocolTokens.MaxIdLength];
+        if (ProtocolTokens.TryGetIdChars(id, chars, out ReadOnlySpan<char> key))
         {
-            Span<char> chars = stackalloc char[ProtocolTokens.MaxIdLength];
-            int n = Latin1(id, chars);
             foreach (string p in previous)
             {
-                if (p.AsSpan().SequenceEqual(chars[..n]))
+                if (p.AsSpan().SequenceEqual(key))
                 {
                     return p;
                 }
@@ -131,8 +128,6 @@ internal sealed class MemberSet
 
         return Text.ToSafeString(id);
     }
-
-    private static int Latin1(ReadOnlySpan<byte> bytes, Span<char> chars) => Encoding.Latin1.GetChars(bytes, chars);
 
     /// <summary>Today's ids are decimal integers: sort them numerically, anything else after, ordinally.</summary>
     internal static int CompareIds(string? a, string? b)

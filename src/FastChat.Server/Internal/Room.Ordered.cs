@@ -214,11 +214,11 @@ internal sealed class RemoteMembers
 
     public List<byte[]> Ids => _ids;
 
-    // Ids are ASCII tokens of at most MaxIdLength bytes (docs/PROTOCOL.md section 7): looked up as chars, no string per event.
+    // Looked up as chars on the stack: no string per event.
     public bool Contains(ReadOnlySpan<byte> id)
     {
         Span<char> chars = stackalloc char[ProtocolTokens.MaxIdLength];
-        return id.Length <= chars.Length && _byChars.ContainsKey(chars[..System.Text.Encoding.ASCII.GetChars(id, chars)]);
+        return ProtocolTokens.TryGetIdChars(id, chars, out ReadOnlySpan<char> key) && _byChars.ContainsKey(key);
     }
 
     public void Add(byte[] id)
@@ -234,7 +234,7 @@ internal sealed class RemoteMembers
     public bool Remove(ReadOnlySpan<byte> id)
     {
         Span<char> chars = stackalloc char[ProtocolTokens.MaxIdLength];
-        if (id.Length > chars.Length || !_byChars.Remove(chars[..System.Text.Encoding.ASCII.GetChars(id, chars)], out _, out int at))
+        if (!ProtocolTokens.TryGetIdChars(id, chars, out ReadOnlySpan<char> key) || !_byChars.Remove(key, out _, out int at))
         {
             return false;
         }
@@ -259,5 +259,6 @@ internal sealed class RemoteMembers
         _idBytes = 0;
     }
 
-    private static string Key(ReadOnlySpan<byte> id) => System.Text.Encoding.ASCII.GetString(id);
+    // The same decoding as ProtocolTokens.TryGetIdChars, so a stored key and a lookup always agree.
+    private static string Key(ReadOnlySpan<byte> id) => System.Text.Encoding.Latin1.GetString(id);
 }

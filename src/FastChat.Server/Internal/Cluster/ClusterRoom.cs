@@ -384,7 +384,7 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
         {
             case ClusterEventKind.Join:
             {
-                string subject = Encoding.ASCII.GetString(evt.Subject);
+                string subject = Encoding.Latin1.GetString(evt.Subject); // decoded as TryGetLocal's lookups are
                 string incarnation = IncarnationOf(subject);
                 if (_dead.ContainsKey(incarnation))
                 {
@@ -604,19 +604,19 @@ internal sealed class ClusterRoom : IRoom, IDepartures, IAsyncDisposable
         }
     }
 
-    // Member ids are ASCII tokens of at most MaxIdLength bytes: looked up as chars on the stack, no string per event.
+    // Looked up as chars on the stack: no string per event.
     private bool TryGetLocal(ReadOnlySpan<byte> id, [NotNullWhen(true)] out LocalMember? local)
     {
         Span<char> chars = stackalloc char[ProtocolTokens.MaxIdLength];
         local = null;
-        return id.Length <= chars.Length && _localById.TryGetValue(chars[..Encoding.ASCII.GetChars(id, chars)], out local);
+        return ProtocolTokens.TryGetIdChars(id, chars, out ReadOnlySpan<char> key) && _localById.TryGetValue(key, out local);
     }
 
     private bool TryRemoveLocal(ReadOnlySpan<byte> id, [NotNullWhen(true)] out LocalMember? local)
     {
         Span<char> chars = stackalloc char[ProtocolTokens.MaxIdLength];
         local = null;
-        return id.Length <= chars.Length && _localById.TryRemove(chars[..Encoding.ASCII.GetChars(id, chars)], out _, out local);
+        return ProtocolTokens.TryGetIdChars(id, chars, out ReadOnlySpan<char> key) && _localById.TryRemove(key, out _, out local);
     }
 
     private void Seen(string incarnation)
